@@ -1,5 +1,4 @@
-"""
-Python reference implementation of Ethereum's L1-zkEVM stateless guest.
+"""Python reference implementation of Ethereum's L1-zkEVM stateless guest.
 
 ``run_stateless_guest(input_bytes) -> bytes`` is the whole program: it reads
 ``schema_id || SSZ(StatelessInput)`` and returns the 43-byte

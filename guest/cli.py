@@ -1,5 +1,4 @@
-"""
-The ``stateless-guest`` command line.
+"""The ``stateless-guest`` command line.
 
 .. contents:: Table of Contents
     :backlinks: none

@@ -1,5 +1,4 @@
-"""
-Refusal reasons of the stateless guest.
+"""Refusal reasons of the stateless guest.
 
 .. contents:: Table of Contents
     :backlinks: none
@@ -176,7 +175,9 @@ class InvalidTransaction(Refusal):
         phase: Phase | None = None,
     ) -> None:
         if index is not None:
-            detail = f"transaction {index}: {detail}" if detail else f"transaction {index}"
+            detail = (
+                f"transaction {index}: {detail}" if detail else f"transaction {index}"
+            )
         super().__init__(exception, detail, phase)
         self.index = index
 

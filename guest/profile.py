@@ -1,5 +1,4 @@
-"""
-Phase markers for instruction counting.
+"""Phase markers for instruction counting.
 
 .. contents:: Table of Contents
     :backlinks: none

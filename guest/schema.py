@@ -1,5 +1,4 @@
-"""
-Stateless guest input and output schema.
+"""Stateless guest input and output schema.
 
 .. contents:: Table of Contents
     :backlinks: none
@@ -226,8 +225,7 @@ class StatelessInput:
 
 @dataclass(frozen=True)
 class StatelessValidationResult:
-    """
-    Hold the guest's public output.
+    """Hold the guest's public output.
 
     When `successful_validation` is false the other fields still describe the
     input, unless the input could not be decoded: then every field is zero.
@@ -392,7 +390,10 @@ EXECUTION_WITNESS = StrictContainer(
     [
         ("state", ProgressiveList(StrictByteList(MAX_BYTES_PER_WITNESS_NODE))),
         ("codes", ProgressiveList(StrictByteList(MAX_BYTES_PER_CODE))),
-        ("headers", StrictList(StrictByteList(MAX_BYTES_PER_HEADER), MAX_WITNESS_HEADERS)),
+        (
+            "headers",
+            StrictList(StrictByteList(MAX_BYTES_PER_HEADER), MAX_WITNESS_HEADERS),
+        ),
     ],
     ExecutionWitness,
 )
@@ -440,8 +441,7 @@ def fork_of_schema_id(schema_id: int) -> ProtocolFork:
 
 
 def deserialize_stateless_input(data: bytes) -> StatelessInput:
-    """
-    Decode the guest input: schema id, then canonical SSZ.
+    """Decode the guest input: schema id, then canonical SSZ.
 
     Raises ``UndecodableInput`` for anything that is not exactly one
     ``StatelessInput`` of a supported schema.
@@ -456,7 +456,9 @@ def deserialize_stateless_input(data: bytes) -> StatelessInput:
     except UndecodableInput:
         raise
     except Exception as error:
-        raise UndecodableInput(f"invalid SSZ for schema 0x{schema_id:04x}: {error}")
+        raise UndecodableInput(
+            f"invalid SSZ for schema 0x{schema_id:04x}: {error}"
+        ) from error
     return StatelessInput(
         decoded.new_payload_request, decoded.witness, decoded.chain_id, schema_id
     )
@@ -466,7 +468,9 @@ def serialize_stateless_input(stateless_input: StatelessInput) -> bytes:
     """Encode the guest input: big-endian schema id, then SSZ."""
     fork = fork_of_schema_id(stateless_input.schema_id)
     body = STATELESS_INPUT_BY_FORK[fork].serialize(stateless_input)
-    return stateless_input.schema_id.to_bytes(STATELESS_INPUT_SCHEMA_ID_SIZE, "big") + body
+    return (
+        stateless_input.schema_id.to_bytes(STATELESS_INPUT_SCHEMA_ID_SIZE, "big") + body
+    )
 
 
 def compute_new_payload_request_root(stateless_input: StatelessInput) -> bytes:

@@ -1,5 +1,4 @@
-"""
-Strict SSZ sedes for the stateless guest.
+"""Strict SSZ sedes for the stateless guest.
 
 .. contents:: Table of Contents
     :backlinks: none
@@ -27,10 +26,11 @@ Decoded containers are plain dataclasses, so that the rest of the guest reads
 [EIP-7495]: https://eips.ethereum.org/EIPS/eip-7495
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from hashlib import sha256
 from typing import Any
 
+from eth_typing import Hash32
 from ssz.exceptions import DeserializationError, SerializationError
 from ssz.sedes import ByteList, Container, List
 from ssz.sedes.base import BaseSedes
@@ -43,13 +43,13 @@ MAX_MERKLE_DEPTH = 64
 UNBOUNDED_LENGTH = 2**32
 
 
-def hash_pair(left: bytes, right: bytes) -> bytes:
+def hash_pair(left: bytes, right: bytes) -> Hash32:
     """Hash two merkle nodes into their parent."""
-    return sha256(left + right).digest()
+    return Hash32(sha256(left + right).digest())
 
 
-def _zero_hashes() -> tuple[bytes, ...]:
-    hashes = [ZERO_CHUNK]
+def _zero_hashes() -> tuple[Hash32, ...]:
+    hashes = [Hash32(ZERO_CHUNK)]
     for _ in range(MAX_MERKLE_DEPTH):
         hashes.append(hash_pair(hashes[-1], hashes[-1]))
     return tuple(hashes)
@@ -69,14 +69,14 @@ def pack_bytes(data: bytes) -> list[bytes]:
     return chunks
 
 
-def merkleize(chunks: Sequence[bytes], limit: int) -> bytes:
+def merkleize(chunks: Sequence[bytes], limit: int) -> Hash32:
     """Compute the root of a balanced tree of `limit` leaves (zero-padded)."""
     if len(chunks) > limit:
         raise SerializationError(f"{len(chunks)} chunks exceed the limit {limit}")
     depth = max(limit - 1, 0).bit_length()
     if not chunks:
         return ZERO_HASHES[depth]
-    layer = list(chunks)
+    layer = [Hash32(chunk) for chunk in chunks]
     for level in range(depth):
         if len(layer) % 2 == 1:
             layer.append(ZERO_HASHES[level])
@@ -87,27 +87,26 @@ def merkleize(chunks: Sequence[bytes], limit: int) -> bytes:
     return layer[0]
 
 
-def merkleize_progressive(chunks: Sequence[bytes], num_leaves: int = 1) -> bytes:
-    """
-    Compute the root of a progressive tree ([EIP-7916]).
+def merkleize_progressive(chunks: Sequence[bytes], num_leaves: int = 1) -> Hash32:
+    """Compute the root of a progressive tree ([EIP-7916]).
 
     Subtrees hold 1, 4, 16, ... leaves, so that appending never moves an
     existing leaf to another generalized index.
     """
     if not chunks:
-        return ZERO_CHUNK
+        return ZERO_HASHES[0]
     rest = merkleize_progressive(
         chunks[num_leaves:], num_leaves * PROGRESSIVE_SUBTREE_GROWTH
     )
     return hash_pair(merkleize(chunks[:num_leaves], num_leaves), rest)
 
 
-def mix_in_length(root: bytes, length: int) -> bytes:
+def mix_in_length(root: bytes, length: int) -> Hash32:
     """Bind a list root to the list's length."""
     return hash_pair(root, length.to_bytes(BYTES_PER_CHUNK, "little"))
 
 
-def mix_in_active_fields(root: bytes, active_fields: Sequence[bool]) -> bytes:
+def mix_in_active_fields(root: bytes, active_fields: Sequence[bool]) -> Hash32:
     """Bind a progressive container root to its active-field bitvector."""
     bits = sum(1 << index for index, active in enumerate(active_fields) if active)
     return hash_pair(root, bits.to_bytes(BYTES_PER_CHUNK, "little"))
@@ -143,7 +142,12 @@ def is_fixed_size(sedes: BaseSedes) -> bool:
 
 
 class StrictByteList(ByteList):
-    """``ByteList[N]`` with its length limit enforced on both directions."""
+    """
+    ``ByteList[N]`` with its length limit enforced in both directions.
+
+    `ssz` types ``ByteList`` as a list of byte strings, so the overrides that
+    take or return plain ``bytes`` are marked as deliberate overrides.
+    """
 
     def __init__(self, max_length: int) -> None:
         super().__init__(max_length)
@@ -153,7 +157,7 @@ class StrictByteList(ByteList):
         """Return the limit; `ssz` 0.6.0 reads this missing attribute."""
         return int(self.max_length)
 
-    def serialize(self, value: bytes | bytearray) -> bytes:
+    def serialize(self, value: bytes | bytearray) -> bytes:  # type: ignore[override]
         """Serialize a byte string, refusing one over the limit."""
         if len(value) > self.max_length:
             raise SerializationError(
@@ -161,7 +165,7 @@ class StrictByteList(ByteList):
             )
         return bytes(value)
 
-    def deserialize(self, data: bytes) -> bytes:
+    def deserialize(self, data: bytes) -> bytes:  # type: ignore[override]
         """Decode a byte string, refusing one over the limit."""
         if len(data) > self.max_length:
             raise DeserializationError(
@@ -169,12 +173,12 @@ class StrictByteList(ByteList):
             )
         return bytes(data)
 
-    def get_hash_tree_root(self, value: bytes) -> bytes:
+    def get_hash_tree_root(self, value: bytes) -> Hash32:  # type: ignore[override]
         """Merkleize the bytes up to the limit, then mix in the length."""
         chunk_limit = (self.max_length + BYTES_PER_CHUNK - 1) // BYTES_PER_CHUNK
         return mix_in_length(merkleize(pack_bytes(value), chunk_limit), len(value))
 
-    def get_hash_tree_root_and_leaves(self, value: bytes, cache: Any) -> Any:
+    def get_hash_tree_root_and_leaves(self, value: bytes, cache: Any) -> Any:  # type: ignore[override]
         """Hash without the leaf cache that `ssz` 0.6.0 lacks for byte lists."""
         return self.get_hash_tree_root(value), cache
 
@@ -189,7 +193,7 @@ class ProgressiveByteList(StrictByteList):
     def __init__(self) -> None:
         super().__init__(UNBOUNDED_LENGTH)
 
-    def get_hash_tree_root(self, value: bytes) -> bytes:
+    def get_hash_tree_root(self, value: bytes) -> Hash32:  # type: ignore[override]
         """Merkleize the bytes progressively, then mix in the length."""
         return mix_in_length(merkleize_progressive(pack_bytes(value)), len(value))
 
@@ -276,10 +280,11 @@ class StrictList(List):
         per_chunk = BYTES_PER_CHUNK // size
         return (int(self.max_length) + per_chunk - 1) // per_chunk
 
-    def get_hash_tree_root(self, value: Sequence[Any]) -> bytes:
+    def get_hash_tree_root(self, value: Iterable[Any]) -> Hash32:
         """Merkleize the leaves up to the limit, then mix in the length."""
-        root = merkleize(self.chunks(value), self.chunk_limit())
-        return mix_in_length(root, len(value))
+        items = tuple(value)
+        root = merkleize(self.chunks(items), self.chunk_limit())
+        return mix_in_length(root, len(items))
 
     def get_hash_tree_root_and_leaves(self, value: Sequence[Any], cache: Any) -> Any:
         """Hash without the `ssz` leaf cache."""
@@ -292,9 +297,10 @@ class ProgressiveList(StrictList):
     def __init__(self, element_sedes: BaseSedes) -> None:
         super().__init__(element_sedes, UNBOUNDED_LENGTH)
 
-    def get_hash_tree_root(self, value: Sequence[Any]) -> bytes:
+    def get_hash_tree_root(self, value: Iterable[Any]) -> Hash32:
         """Merkleize the leaves progressively, then mix in the length."""
-        return mix_in_length(merkleize_progressive(self.chunks(value)), len(value))
+        items = tuple(value)
+        return mix_in_length(merkleize_progressive(self.chunks(items)), len(items))
 
 
 Field = tuple[str, BaseSedes]
@@ -370,14 +376,14 @@ class StrictContainer(Container):
                 values[index] = self.field_sedes[index].deserialize(part)
         return self.factory(**dict(zip(self.field_names, values)))
 
-    def field_roots(self, value: Any) -> list[bytes]:
+    def field_roots(self, value: Any) -> list[Hash32]:
         """Return the hash tree root of every field."""
         return [
             sedes.get_hash_tree_root(item)
             for sedes, item in zip(self.field_sedes, self.field_values(value))
         ]
 
-    def get_hash_tree_root(self, value: Any) -> bytes:
+    def get_hash_tree_root(self, value: Any) -> Hash32:
         """Merkleize the field roots."""
         return merkleize(self.field_roots(value), len(self.field_sedes))
 
@@ -401,7 +407,7 @@ class StrictContainer(Container):
 class ProgressiveContainer(StrictContainer):
     """``ProgressiveContainer`` of [EIP-7495] with every field active."""
 
-    def get_hash_tree_root(self, value: Any) -> bytes:
+    def get_hash_tree_root(self, value: Any) -> Hash32:
         """Merkleize the field roots progressively, then mix in active fields."""
         root = merkleize_progressive(self.field_roots(value))
         return mix_in_active_fields(root, [True] * len(self.field_sedes))

@@ -1,5 +1,4 @@
-"""
-The stateless guest program: bytes in, bytes out.
+"""The stateless guest program: bytes in, bytes out.
 
 .. contents:: Table of Contents
     :backlinks: none

@@ -1,5 +1,4 @@
-"""
-Reading and writing guest inputs and outputs on the host.
+"""Reading and writing guest inputs and outputs on the host.
 
 .. contents:: Table of Contents
     :backlinks: none

@@ -1,5 +1,4 @@
-"""
-Conformance runner: every vector in files, directories and archives.
+"""Conformance runner: every vector in files, directories and archives.
 
 .. contents:: Table of Contents
     :backlinks: none
@@ -203,7 +202,7 @@ def cases_built_from_fixture(
 ) -> Iterator[VectorCase]:
     """Build each block's input with the host builder, then yield the cases."""
     try:
-        from . import eest
+        from . import eest  # type: ignore[attr-defined,unused-ignore]
     except ImportError as error:
         yield VectorCase(
             name=test_name,
@@ -222,7 +221,8 @@ def cases_built_from_fixture(
             )
     except Exception as error:  # a fixture the builder cannot convert
         yield VectorCase(
-            name=test_name, error=f"cannot build inputs: {type(error).__name__}: {error}"
+            name=test_name,
+            error=f"cannot build inputs: {type(error).__name__}: {error}",
         )
 
 
@@ -236,7 +236,10 @@ def output_differences(expected: bytes, actual: bytes) -> list[str]:
     left = deserialize_stateless_output(expected)
     right = deserialize_stateless_output(actual)
     pairs = {
-        "root": (left.new_payload_request_root.hex(), right.new_payload_request_root.hex()),
+        "root": (
+            left.new_payload_request_root.hex(),
+            right.new_payload_request_root.hex(),
+        ),
         "success": (left.successful_validation, right.successful_validation),
         "chain_id": (left.chain_id, right.chain_id),
         "schema_id": (f"0x{left.schema_id:04x}", f"0x{right.schema_id:04x}"),
@@ -280,7 +283,9 @@ def judge_validity(case: VectorCase, status: str, common: dict[str, Any]) -> Cas
     reason = common["reason"]
     if case.expect_valid:
         passed = status == "valid"
-        message = "" if passed else f"fixture expects a valid block; {common['verdict']}"
+        message = (
+            "" if passed else f"fixture expects a valid block; {common['verdict']}"
+        )
     elif status == "valid":
         passed = False
         message = f"fixture expects {'|'.join(case.expect_exceptions)}; we accepted"
@@ -340,9 +345,7 @@ class Progress:
     def update(self, summary: RunSummary) -> None:
         """Redraw the bar after a case finished."""
         done = len(summary.results)
-        counts = (
-            f"{summary.count('passed')} passed, {summary.count('failed')} failed"
-        )
+        counts = f"{summary.count('passed')} passed, {summary.count('failed')} failed"
         if self.total:
             filled = min(self.WIDTH, self.WIDTH * done // self.total)
             bar = "#" * filled + "." * (self.WIDTH - filled)
@@ -427,7 +430,7 @@ def write_junit_report(summary: RunSummary, path: str) -> None:
         f'failures="{summary.count("failed")}" skipped="{summary.count("skipped")}">',
     ]
     for result in summary.results:
-        lines.append(f"  <testcase classname=\"vectors\" name={quoteattr(result.name)}>")
+        lines.append(f'  <testcase classname="vectors" name={quoteattr(result.name)}>')
         if result.status == "failed":
             detail = "\n".join(
                 part
