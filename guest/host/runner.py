@@ -470,10 +470,12 @@ def run_vectors(
     jobs: int = 1,
     json_report: str | None = None,
     junit_report: str | None = None,
-    out: IO[str] = sys.stdout,
-    err: IO[str] = sys.stderr,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
 ) -> RunSummary:
     """Run the vectors under `paths` and print the report."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     progress = Progress(err, count_cases_cheaply(paths)) if err.isatty() else None
     summary = run_cases(iter_vector_cases(paths), jobs=jobs, progress=progress)
     for table in (failure_table(summary), skipped_table(summary)):
