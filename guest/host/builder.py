@@ -1,0 +1,577 @@
+"""
+Host-side builder of stateless inputs.
+
+.. contents:: Table of Contents
+    :backlinks: none
+    :local:
+
+Introduction
+------------
+
+``build_stateless_input`` turns a block and the *full* pre-state of its parent
+into the guest's input: it imports the block with py-evm over a database that
+records every pre-state key it reads, and keeps what the guest needs:
+
+- ``witness.state``: every trie node of the parent's account and storage
+  tries that the import read, including the nodes read only while the
+  post-state root is recomputed (the sibling that a branch collapses into
+  when a key is deleted);
+- ``witness.codes``: every pre-state bytecode the import read;
+- ``witness.headers``: the parent and, oldest first, as many older ancestors
+  as the block's ``BLOCKHASH`` calls reach.
+
+Nodes and codes are sorted lexicographically, as the spec's witness generator
+sorts them. The payload fields come from the block, the versioned hashes from
+its blob transactions ([EIP-4844]), and the execution requests
+([EIP-7685]) from the block's own execution, unless the caller gives them
+(as an Engine API request does).
+
+The pre-state is either an allocation (address to ``AccountState``) or a
+key-value store holding every trie node and code of the parent state (for
+example a py-evm ``MemoryDB`` after earlier blocks). The builder never
+trusts the block: an invalid block still gets an input (built from what its
+import read before it failed), and ``BuiltInput.execution_error`` says why
+py-evm refused it.
+
+[EIP-4844]: https://eips.ethereum.org/EIPS/eip-4844
+[EIP-7685]: https://eips.ethereum.org/EIPS/eip-7685
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from hashlib import sha256
+from typing import Any, cast
+
+import rlp
+from eth.abc import BlockAPI, BlockHeaderAPI, VirtualMachineAPI
+from eth.chains.base import Chain
+from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.db.account import AccountDB
+from eth.db.atomic import AtomicDB
+from eth.db.backends.base import BaseDB
+from eth.db.backends.memory import MemoryDB
+from eth.db.chain import ChainDB
+from eth.vm.forks.prague.blocks import PragueBackwardsHeader
+from eth_typing import Address
+from eth_utils import keccak
+
+from ..forks import vm_class_for
+from ..schema import (
+    ADDRESS_SIZE,
+    BLOOM_SIZE,
+    BLS_PUBKEY_SIZE,
+    BLS_SIGNATURE_SIZE,
+    HASH_SIZE,
+    MAX_WITNESS_HEADERS,
+    ConsolidationRequest,
+    DepositRequest,
+    ExecutionPayload,
+    ExecutionRequests,
+    ExecutionWitness,
+    NewPayloadRequest,
+    ProtocolFork,
+    StatelessInput,
+    Withdrawal,
+    WithdrawalRequest,
+    schema_id_of,
+    serialize_stateless_input,
+)
+
+BLOCKHASH_WINDOW = 256
+BLOB_TRANSACTION_TYPE = 0x03
+UINT64_SIZE = 8
+
+DEPOSIT_REQUEST_TYPE = 0x00
+WITHDRAWAL_REQUEST_TYPE = 0x01
+CONSOLIDATION_REQUEST_TYPE = 0x02
+DEPOSIT_REQUEST_SIZE = (
+    BLS_PUBKEY_SIZE + HASH_SIZE + UINT64_SIZE + BLS_SIGNATURE_SIZE + UINT64_SIZE
+)
+WITHDRAWAL_REQUEST_SIZE = ADDRESS_SIZE + BLS_PUBKEY_SIZE + UINT64_SIZE
+CONSOLIDATION_REQUEST_SIZE = ADDRESS_SIZE + 2 * BLS_PUBKEY_SIZE
+
+BRANCH_NODE_LENGTH = 17
+LEAF_FLAGS = (2, 3)
+
+
+class BuilderError(Exception):
+    """Report a block or pre-state from which no stateless input can be built."""
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """Describe one account of an allocation (a genesis or a test ``pre``)."""
+
+    nonce: int = 0
+    balance: int = 0
+    code: bytes = b""
+    storage: Mapping[int, int] = field(default_factory=dict)
+
+
+Alloc = Mapping[bytes, AccountState]
+StateStore = Mapping[bytes, bytes]
+
+
+@dataclass(frozen=True)
+class BuiltInput:
+    """Hold a built stateless input with what the host learned building it."""
+
+    stateless_input: StatelessInput
+    block: BlockAPI
+    """The py-evm block the input was built from."""
+    execution_error: str | None
+    """Why py-evm refused the block, or None when it imported it."""
+    state_writes: Mapping[bytes, bytes]
+    """Keys the import wrote (post-state nodes and codes, chain data)."""
+
+    @property
+    def input_bytes(self) -> bytes:
+        """Return the guest input: schema id, then SSZ."""
+        return serialize_stateless_input(self.stateless_input)
+
+    @property
+    def imported(self) -> bool:
+        """Tell whether py-evm accepted the block."""
+        return self.execution_error is None
+
+
+def build_stateless_input(
+    fork: ProtocolFork,
+    chain_id: int,
+    pre_state: Alloc | StateStore,
+    ancestors: Sequence[BlockHeaderAPI | bytes],
+    block: BlockAPI | bytes,
+    execution_requests: Sequence[bytes] | None = None,
+) -> BuiltInput:
+    """
+    Build the stateless input that validates `block` on top of its parent.
+
+    `pre_state` is the parent's full state: an allocation, or a store of
+    every trie node and code under ``keccak(value)``. `ancestors` are
+    headers (objects or RLP), oldest first, ending with the parent; give up
+    to 256 of them so that ``BLOCKHASH`` resolves, and the input keeps only
+    those the block reaches. `block` is a py-evm block or its RLP.
+    `execution_requests` are the [EIP-7685] request blobs
+    (``type || data``); by default the ones the block's execution produces.
+    """
+    vm_class = vm_class_for(fork)
+    headers = tuple(_decode_header(header) for header in ancestors)
+    if not headers:
+        raise BuilderError("the parent header is required")
+    block = _decode_block(vm_class, block) if isinstance(block, bytes) else block
+    store = _state_store(pre_state)
+    parent = headers[-1]
+    if block.header.parent_hash != parent.hash:
+        raise BuilderError("the last ancestor is not the block's parent")
+    if parent.state_root != BLANK_ROOT_HASH and parent.state_root not in store:
+        raise BuilderError("the pre-state does not hold the parent's state root")
+
+    recording = _record_import(vm_class, chain_id, store, headers, block)
+    requests = (
+        recording.requests if execution_requests is None else tuple(execution_requests)
+    )
+    witness = ExecutionWitness(
+        state=tuple(sorted(recording.state_nodes(parent.state_root))),
+        codes=tuple(sorted(recording.codes(parent.state_root))),
+        headers=tuple(
+            rlp.encode(header)
+            for header in _needed_ancestors(headers, block, recording)
+        ),
+    )
+    stateless_input = StatelessInput(
+        new_payload_request=build_new_payload_request(fork, block, requests),
+        witness=witness,
+        chain_id=chain_id,
+        schema_id=schema_id_of(fork),
+    )
+    return BuiltInput(
+        stateless_input=stateless_input,
+        block=block,
+        execution_error=recording.error,
+        state_writes=recording.database.writes,
+    )
+
+
+# Pre-state.
+
+
+def state_store_from_alloc(alloc: Alloc) -> tuple[bytes, dict[bytes, bytes]]:
+    """Return the state root of an allocation and a store of its tries."""
+    memory = MemoryDB()
+    account_db = AccountDB(AtomicDB(memory))
+    for raw_address, account in alloc.items():
+        address = Address(raw_address)
+        account_db.set_nonce(address, account.nonce)
+        account_db.set_balance(address, account.balance)
+        account_db.set_code(address, account.code)
+        for slot, value in account.storage.items():
+            if value:
+                account_db.set_storage(address, slot, value)
+    account_db.persist()
+    return account_db.state_root, dict(memory.kv_store)
+
+
+def _state_store(pre_state: Alloc | StateStore) -> StateStore:
+    values = iter(pre_state.values())
+    first = next(values, None)
+    if isinstance(first, AccountState):
+        return state_store_from_alloc(cast(Alloc, pre_state))[1]
+    return cast(StateStore, pre_state)
+
+
+# Recording import.
+
+
+class RecordingDatabase(BaseDB):
+    """Read a pre-state store without changing it, noting each key read."""
+
+    def __init__(self, pre_state: StateStore) -> None:
+        self.pre_state = pre_state
+        self.writes: dict[bytes, bytes] = {}
+        self.deleted: set[bytes] = set()
+        self.reads: set[bytes] = set()
+
+    def __getitem__(self, key: bytes) -> bytes:
+        if key in self.writes:
+            return self.writes[key]
+        if key in self.deleted:
+            raise KeyError(key)
+        value = self.pre_state[key]
+        self.reads.add(key)
+        return value
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.writes[key] = value
+        self.deleted.discard(key)
+
+    def __delitem__(self, key: bytes) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self.writes.pop(key, None)
+        self.deleted.add(key)
+
+    def _exists(self, key: bytes) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+
+@dataclass
+class ImportRecording:
+    """Hold what a recording import read and produced."""
+
+    database: RecordingDatabase
+    ancestor_numbers: set[int] = field(default_factory=set)
+    requests: tuple[bytes, ...] = ()
+    error: str | None = None
+
+    def state_nodes(self, state_root: bytes) -> set[bytes]:
+        """Return the read trie nodes reachable from the parent's state root."""
+        return {node for node, _ in self._walk(state_root) if node is not None}
+
+    def codes(self, state_root: bytes) -> set[bytes]:
+        """Return the read codes of accounts reachable from the state root."""
+        return {code for _, code in self._walk(state_root) if code is not None}
+
+    def _walk(self, state_root: bytes) -> Iterator[tuple[bytes | None, bytes | None]]:
+        read = {key: self.database.pre_state[key] for key in self.database.reads}
+        for value in _trie_leaves(read, state_root, seen=set()):
+            node, leaf = value
+            if node is not None:
+                yield node, None
+                continue
+            assert leaf is not None
+            _, _, storage_root, code_hash = rlp.decode(leaf)
+            yield from ((n, None) for n in _trie_nodes(read, storage_root))
+            if code_hash != EMPTY_SHA3 and code_hash in read:
+                yield None, read[code_hash]
+
+
+def _trie_nodes(read: Mapping[bytes, bytes], root: bytes) -> Iterator[bytes]:
+    for node, _ in _trie_leaves(read, root, seen=set()):
+        if node is not None:
+            yield node
+
+
+def _trie_leaves(
+    read: Mapping[bytes, bytes], root: bytes, seen: set[bytes]
+) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """Yield ``(node, None)`` per read node and ``(None, leaf)`` per leaf."""
+    if root in seen or root not in read:
+        return
+    seen.add(root)
+    raw = read[root]
+    yield raw, None
+    yield from _node_references(read, rlp.decode(raw), seen)
+
+
+def _node_references(
+    read: Mapping[bytes, bytes], node: Any, seen: set[bytes]
+) -> Iterator[tuple[bytes | None, bytes | None]]:
+    if len(node) == BRANCH_NODE_LENGTH:
+        for child in node[:16]:
+            yield from _child_references(read, child, seen)
+        return
+    if node[0][0] >> 4 in LEAF_FLAGS:
+        yield None, node[1]
+        return
+    yield from _child_references(read, node[1], seen)
+
+
+def _child_references(
+    read: Mapping[bytes, bytes], child: Any, seen: set[bytes]
+) -> Iterator[tuple[bytes | None, bytes | None]]:
+    if isinstance(child, list):
+        yield from _node_references(read, child, seen)
+    elif len(child) == HASH_SIZE:
+        yield from _trie_leaves(read, child, seen)
+
+
+def _record_import(
+    vm_class: type[VirtualMachineAPI],
+    chain_id: int,
+    store: StateStore,
+    headers: Sequence[BlockHeaderAPI],
+    block: BlockAPI,
+) -> ImportRecording:
+    recording = ImportRecording(RecordingDatabase(store))
+    database = AtomicDB(recording.database)
+    ChainDB(database).persist_header_chain(
+        headers, genesis_parent_hash=headers[0].parent_hash
+    )
+    recording.database.reads.clear()
+    chain_class = Chain.configure(
+        __name__="RecordingChain",
+        vm_configuration=((0, _recording_vm_class(vm_class, recording)),),
+        chain_id=chain_id,
+    )
+    try:
+        chain_class(database).import_block(block)
+    except Exception as error:  # the block is refused; its input is still built
+        recording.error = f"{type(error).__name__}: {error}"
+    return recording
+
+
+def _recording_vm_class(
+    vm_class: type[VirtualMachineAPI], recording: ImportRecording
+) -> type[VirtualMachineAPI]:
+    """Derive a VM that notes ``BLOCKHASH`` depths and the produced requests."""
+    state_class: Any = vm_class.get_state_class()
+
+    class RecordingState(state_class):  # type: ignore[valid-type,misc]
+        def get_ancestor_hash(self, block_number: int) -> bytes:
+            recording.ancestor_numbers.add(block_number)
+            return super().get_ancestor_hash(block_number)
+
+    class RecordingVM(vm_class):  # type: ignore[valid-type,misc]
+        _state_class = RecordingState
+
+        def block_postprocessing(self, block: BlockAPI) -> BlockAPI:
+            processed = super().block_postprocessing(block)
+            recording.requests = tuple(getattr(block, "block_requests", ()))
+            return processed
+
+    return RecordingVM
+
+
+def _needed_ancestors(
+    headers: Sequence[BlockHeaderAPI], block: BlockAPI, recording: ImportRecording
+) -> Sequence[BlockHeaderAPI]:
+    """Keep the parent and every older ancestor that ``BLOCKHASH`` reached."""
+    number = block.header.block_number
+    reached = [
+        n for n in recording.ancestor_numbers if 0 <= number - n - 1 < BLOCKHASH_WINDOW
+    ]
+    oldest = min(reached, default=number - 1)
+    kept = [header for header in headers if header.block_number >= oldest]
+    return kept[-MAX_WITNESS_HEADERS:]
+
+
+# Decoding.
+
+
+def _decode_header(header: BlockHeaderAPI | bytes) -> BlockHeaderAPI:
+    if isinstance(header, bytes):
+        return rlp.decode(header, sedes=PragueBackwardsHeader)
+    return header
+
+
+def _decode_block(vm_class: type[VirtualMachineAPI], data: bytes) -> BlockAPI:
+    try:
+        return rlp.decode(data, sedes=vm_class.get_block_class())
+    except Exception as error:
+        raise BuilderError(f"block RLP does not decode: {error}") from error
+
+
+# Payload.
+
+
+def build_new_payload_request(
+    fork: ProtocolFork, block: BlockAPI, requests: Sequence[bytes]
+) -> NewPayloadRequest:
+    """Form the ``engine_newPayload`` request that carries `block`."""
+    header = block.header
+    payload = build_execution_payload(fork, block)
+    if fork < ProtocolFork.Cancun:
+        return NewPayloadRequest(payload)
+    versioned_hashes = tuple(
+        versioned_hash
+        for transaction in block.transactions
+        if transaction.type_id == BLOB_TRANSACTION_TYPE
+        for versioned_hash in transaction.blob_versioned_hashes
+    )
+    if fork < ProtocolFork.Prague:
+        return NewPayloadRequest(
+            payload, versioned_hashes, header.parent_beacon_block_root
+        )
+    return NewPayloadRequest(
+        payload,
+        versioned_hashes,
+        header.parent_beacon_block_root,
+        parse_execution_requests(requests),
+    )
+
+
+def build_execution_payload(fork: ProtocolFork, block: BlockAPI) -> ExecutionPayload:
+    """Copy the payload fields of `fork`'s shape out of the block."""
+    header = block.header
+    withdrawals = None
+    if fork >= ProtocolFork.Shanghai:
+        withdrawals = tuple(
+            Withdrawal(w.index, w.validator_index, w.address, w.amount)
+            for w in block.withdrawals
+        )
+    has_blobs = fork >= ProtocolFork.Cancun
+    return ExecutionPayload(
+        parent_hash=header.parent_hash,
+        fee_recipient=header.coinbase,
+        state_root=header.state_root,
+        receipts_root=header.receipt_root,
+        logs_bloom=header.bloom.to_bytes(BLOOM_SIZE, "big"),
+        prev_randao=header.mix_hash,
+        block_number=header.block_number,
+        gas_limit=header.gas_limit,
+        gas_used=header.gas_used,
+        timestamp=header.timestamp,
+        extra_data=header.extra_data,
+        base_fee_per_gas=header.base_fee_per_gas or 0,
+        block_hash=header.hash,
+        transactions=tuple(transaction.encode() for transaction in block.transactions),
+        withdrawals=withdrawals,
+        blob_gas_used=header.blob_gas_used if has_blobs else None,
+        excess_blob_gas=header.excess_blob_gas if has_blobs else None,
+    )
+
+
+def parse_execution_requests(requests: Sequence[bytes]) -> ExecutionRequests:
+    """Type the [EIP-7685] request blobs (``type || data``) of a block."""
+    by_type: dict[int, bytes] = {}
+    for request in requests:
+        if not request:
+            raise BuilderError("empty execution request")
+        by_type[request[0]] = by_type.get(request[0], b"") + request[1:]
+    unknown = set(by_type) - {
+        DEPOSIT_REQUEST_TYPE,
+        WITHDRAWAL_REQUEST_TYPE,
+        CONSOLIDATION_REQUEST_TYPE,
+    }
+    if unknown:
+        raise BuilderError(f"unknown execution request types {sorted(unknown)}")
+    return ExecutionRequests(
+        deposits=tuple(
+            _deposit_request(item)
+            for item in _items(by_type, DEPOSIT_REQUEST_TYPE, DEPOSIT_REQUEST_SIZE)
+        ),
+        withdrawals=tuple(
+            _withdrawal_request(item)
+            for item in _items(
+                by_type, WITHDRAWAL_REQUEST_TYPE, WITHDRAWAL_REQUEST_SIZE
+            )
+        ),
+        consolidations=tuple(
+            _consolidation_request(item)
+            for item in _items(
+                by_type, CONSOLIDATION_REQUEST_TYPE, CONSOLIDATION_REQUEST_SIZE
+            )
+        ),
+    )
+
+
+def compute_requests_hash(requests: Sequence[bytes]) -> bytes:
+    """Commit to the non-empty request blobs as a header does ([EIP-7685])."""
+    outer = sha256()
+    for request in requests:
+        if len(request) > 1:
+            outer.update(sha256(request).digest())
+    return outer.digest()
+
+
+def _items(by_type: Mapping[int, bytes], kind: int, size: int) -> list[bytes]:
+    data = by_type.get(kind, b"")
+    if len(data) % size:
+        raise BuilderError(f"requests of type {kind} are not {size}-byte items")
+    return [data[start : start + size] for start in range(0, len(data), size)]
+
+
+def _deposit_request(item: bytes) -> DepositRequest:
+    pubkey, rest = item[:BLS_PUBKEY_SIZE], item[BLS_PUBKEY_SIZE:]
+    credentials, rest = rest[:HASH_SIZE], rest[HASH_SIZE:]
+    amount, rest = rest[:UINT64_SIZE], rest[UINT64_SIZE:]
+    signature, index = rest[:BLS_SIGNATURE_SIZE], rest[BLS_SIGNATURE_SIZE:]
+    return DepositRequest(
+        pubkey=pubkey,
+        withdrawal_credentials=credentials,
+        amount=int.from_bytes(amount, "little"),
+        signature=signature,
+        index=int.from_bytes(index, "little"),
+    )
+
+
+def _withdrawal_request(item: bytes) -> WithdrawalRequest:
+    source, rest = item[:ADDRESS_SIZE], item[ADDRESS_SIZE:]
+    pubkey, amount = rest[:BLS_PUBKEY_SIZE], rest[BLS_PUBKEY_SIZE:]
+    return WithdrawalRequest(source, pubkey, int.from_bytes(amount, "little"))
+
+
+def _consolidation_request(item: bytes) -> ConsolidationRequest:
+    source, rest = item[:ADDRESS_SIZE], item[ADDRESS_SIZE:]
+    return ConsolidationRequest(source, rest[:BLS_PUBKEY_SIZE], rest[BLS_PUBKEY_SIZE:])
+
+
+def replay_with_py_evm(
+    built: BuiltInput, fork: ProtocolFork, chain_id: int
+) -> str | None:
+    """
+    Import the block with plain py-evm over the witness alone.
+
+    Return None when the import succeeds, else why it failed: a host-side
+    check that the witness suffices, independent of the guest pipeline.
+    """
+    witness = built.stateless_input.witness
+    memory = MemoryDB()
+    for preimage in witness.state + witness.codes:
+        memory[keccak(preimage)] = preimage
+    database = AtomicDB(memory)
+    headers = [_decode_header(header) for header in witness.headers]
+    ChainDB(database).persist_header_chain(
+        headers, genesis_parent_hash=headers[0].parent_hash
+    )
+    chain_class = Chain.configure(
+        __name__="ReplayChain",
+        vm_configuration=((0, vm_class_for(fork)),),
+        chain_id=chain_id,
+    )
+    try:
+        chain_class(database).import_block(built.block)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def parent_hash_matches(stateless_input: StatelessInput) -> bool:
+    """Tell whether the last witness header hashes to the payload's parent."""
+    headers = stateless_input.witness.headers
+    payload = stateless_input.new_payload_request.execution_payload
+    return bool(headers) and keccak(headers[-1]) == payload.parent_hash
