@@ -55,10 +55,10 @@ def mark_phase(name: str) -> None:
         trace_event(PHASE_EVENT, name=name)
 
 
-def trace_event(name: str, **values: object) -> None:
+def trace_event(event: str, /, **values: object) -> None:
     """Show observers a value the guest has just checked or computed."""
     for observer in _observers:
-        observer(name, values)
+        observer(event, values)
 
 
 @contextmanager
