@@ -35,7 +35,7 @@ successful last valid block must carry the fixture's final state root.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import rlp
@@ -57,6 +57,7 @@ from .builder import (
     BLOCKHASH_WINDOW,
     AccountState,
     BuilderError,
+    BuiltInput,
     build_stateless_input,
     compute_requests_hash,
     parse_execution_requests,
@@ -131,6 +132,8 @@ class BuiltBlock:
     """On the last valid block: the fixture's ``lastblockhash``."""
     host_execution_error: str | None = None
     """Why py-evm refused the block while its witness was recorded."""
+    built: BuiltInput | None = field(default=None, repr=False, compare=False)
+    """The builder's result (py-evm block and input), for host-side checks."""
 
     def judge(self, verdict: Verdict) -> str | None:
         """Return None when the guest's verdict passes, else why it fails."""
@@ -324,6 +327,7 @@ class _ChainReplay:
                 _bytes(self.test_json["lastblockhash"]) if is_last_valid else None
             ),
             host_execution_error=built.execution_error,
+            built=built,
         )
 
     def _block_and_requests(
@@ -469,8 +473,8 @@ def _engine_request(fork: ProtocolFork, params: Sequence[Any]) -> NewPayloadRequ
 
 
 def _block_field_sedes(block_class: type[BlockAPI], name: str) -> Any:
-    fields: Any = block_class._meta.fields
-    return dict(fields)[name]
+    meta: Any = getattr(block_class, "_meta")  # noqa: B009 (rlp class metadata)
+    return dict(meta.fields)[name]
 
 
 def _trie_root(items: Sequence[Any]) -> bytes:
