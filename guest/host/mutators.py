@@ -36,7 +36,6 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 import rlp
@@ -72,6 +71,7 @@ from ..sedes import (
     read_offset,
 )
 from ..stateless_guest import run_stateless_guest, run_stateless_guest_with_verdict
+from .io import read_input_file, write_output_file
 
 UINT64_MAX = 2**64 - 1
 SENTINEL_OUTPUT = bytes(STATELESS_VALIDATION_RESULT_SIZE)
@@ -1128,29 +1128,6 @@ def invalid_input_cases(
 # Command line.
 
 
-def read_input_file(path: str) -> bytes:
-    """Read input or output bytes: a binary file, a .hex file, or '-' for stdin."""
-    if path == "-":
-        data = sys.stdin.buffer.read()
-        return _hex_or_binary(data)
-    data = Path(path).read_bytes()
-    if path.endswith(".hex"):
-        return _parse_hex(data.decode("ascii"))
-    return data
-
-
-def _hex_or_binary(data: bytes) -> bytes:
-    try:
-        return _parse_hex(data.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        return data
-
-
-def _parse_hex(text: str) -> bytes:
-    text = "".join(text.split())
-    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
-
-
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``mutate`` subcommand to the command-line parser."""
     parser = subparsers.add_parser(
@@ -1196,7 +1173,7 @@ def run_mutate_command(arguments: argparse.Namespace) -> int:
         return 1
     report = sys.stderr
     if arguments.output:
-        _write_output_file(arguments.output, mutated)
+        write_output_file(arguments.output, mutated)
         report = sys.stdout
     else:
         print("0x" + mutated.hex())
@@ -1213,13 +1190,6 @@ def run_mutate_command(arguments: argparse.Namespace) -> int:
     print(f"verdict: {verdict.describe()}", file=report)
     print(f"agrees with expectation: {problem or 'yes'}", file=report)
     return 0
-
-
-def _write_output_file(path: str, data: bytes) -> None:
-    if path.endswith(".hex"):
-        Path(path).write_text("0x" + data.hex() + "\n")
-    else:
-        Path(path).write_bytes(data)
 
 
 def render_catalogue(input_bytes: bytes | None = None) -> str:
