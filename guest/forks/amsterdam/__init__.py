@@ -13,3 +13,7 @@ the 23-field header, block-level access lists, two-dimensional gas, builder
 requests and the rest, layered on py-evm by subclassing. See
 ``spec/amsterdam.md`` for what changed and where it lives.
 """
+
+from .vm import AmsterdamVM
+
+__all__ = ["AmsterdamVM"]
