@@ -20,6 +20,7 @@ from guest.host.mutators import (
     Expectation,
     MutationNotApplicable,
     apply_mutations,
+    catalogue_markdown,
     combined_expectation,
     expectation_problem,
     invalid_input_cases,
@@ -36,7 +37,7 @@ from guest.schema import (
     deserialize_stateless_input,
     serialize_stateless_input,
 )
-from tests.conftest import UPSTREAM_VECTORS
+from tests.conftest import REPOSITORY, UPSTREAM_VECTORS
 from tests.factories import sample_input
 
 OUTPUT_SIZE = 43
@@ -348,6 +349,11 @@ def test_mutation_is_documented(name: str) -> None:
     assert "\n" not in description and description.endswith(".")
     first_word = description.split()[0]
     assert first_word[0].isupper() and not first_word.endswith("s"), description
+
+
+def test_spec_page_lists_the_catalogue() -> None:
+    page = (REPOSITORY / "spec" / "mutators.md").read_text()
+    assert catalogue_markdown() in page
 
 
 # Byte-exactness against the upstream invalid-input cases.
