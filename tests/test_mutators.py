@@ -44,7 +44,7 @@ OUTPUT_SIZE = 43
 SENTINEL = bytes(OUTPUT_SIZE)
 EMPTY_TRIE_ROOT = keccak(rlp.encode(b""))
 EMPTY_CODE_HASH = keccak(b"")
-UPSTREAM_PER_MUTATION = 2
+UPSTREAM_PER_MUTATION = 1
 """Upstream vectors each mutation is checked on by default (all with -m slow)."""
 
 EEST_NAMES = (
