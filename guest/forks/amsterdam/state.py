@@ -32,9 +32,9 @@ from typing import NamedTuple
 
 from eth.abc import AtomicDatabaseAPI, ExecutionContextAPI
 from eth.constants import EMPTY_SHA3
-from eth.vm.forks.prague.state import PragueState
 from eth_typing import Address, Hash32
 
+from ..bpo import BPO2State
 from .block_access_list import BlockAccessList, BlockAccessListBuilder
 
 
@@ -51,7 +51,7 @@ class AccountFields(NamedTuple):
         return self.nonce == 0 and self.balance == 0 and self.code_hash == EMPTY_SHA3
 
 
-class AmsterdamState(PragueState):
+class AmsterdamState(BPO2State):
     """Run the block's state, recording accesses for the block access list."""
 
     def __init__(
@@ -153,6 +153,11 @@ class AmsterdamState(PragueState):
         if fields is None:
             fields = self._peek_account(address)
         return fields.is_empty
+
+    def begin_unit(self) -> None:
+        """Start a transaction, system call or withdrawal batch on fresh journals."""
+        self.lock_changes()
+        self.clear_transient_storage()
 
     def lock_changes(self) -> None:
         """Start a new transaction: its start is the state as it is now."""

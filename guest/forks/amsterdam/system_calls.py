@@ -28,9 +28,7 @@ invalid if one has no code or its call fails; its output is a request.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-from eth.vm.message import Message
 from eth_typing import Address
 
 from ...errors import BlockException, InvalidBlock
@@ -41,9 +39,7 @@ from .requests import (
     WITHDRAWAL_REQUEST_TYPE,
 )
 from .state import AmsterdamState
-
-SYSTEM_ADDRESS = Address(bytes.fromhex("fffffffffffffffffffffffffffffffffffffffe"))
-SYSTEM_TRANSACTION_GAS = 30_000_000
+from .transactions import process_top_level, system_call_environment
 
 BEACON_ROOTS_ADDRESS = Address(
     bytes.fromhex("000f3df6d732807ef1319fb7b8bb8522d0beac02")
@@ -82,32 +78,15 @@ class SystemCallOutput:
 
 
 def process_unchecked_system_transaction(
-    state: Any, target: Address, data: bytes
+    state: AmsterdamState, target: Address, data: bytes
 ) -> SystemCallOutput:
     """Run a system contract; a missing contract or a failure changes nothing."""
-    state.lock_changes()
-    snapshot = state.snapshot()
-    message = Message(
-        gas=SYSTEM_TRANSACTION_GAS,
-        to=target,
-        sender=SYSTEM_ADDRESS,
-        value=0,
-        data=data,
-        code=state.get_code(target),
-        code_address=target,
+    state.begin_unit()
+    environment = system_call_environment(
+        target, data, state.execution_context.base_fee_per_gas or 0
     )
-    transaction_context = state.get_transaction_context_class()(
-        gas_price=state.execution_context.base_fee_per_gas,
-        origin=SYSTEM_ADDRESS,
-    )
-    computation: Any = state.computation_class.apply_message(
-        state, message, transaction_context
-    )
-    if computation.is_error:
-        state.revert(snapshot)
-        return SystemCallOutput(computation.error, b"")
-    state.commit(snapshot)
-    return SystemCallOutput(None, computation.output)
+    output = process_top_level(state, environment)
+    return SystemCallOutput(output.error, output.return_data)
 
 
 def system_contract_has_code(state: AmsterdamState, target: Address) -> bool:

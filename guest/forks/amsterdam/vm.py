@@ -29,27 +29,25 @@ header's ``gas_used`` is the larger of the block's execution and state gas
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, cast
 
 from eth.abc import (
-    BlockAndMetaWitness,
     BlockAPI,
     BlockHeaderAPI,
     ChainContextAPI,
+    ComputationAPI,
     ExecutionContextAPI,
     ReceiptAPI,
     SignedTransactionAPI,
     WithdrawalAPI,
 )
-from eth.vm.forks.prague import PragueVM
 from eth_typing import Address, Hash32
 
 from ...errors import BlockException
+from ..bpo import BPO2VM
 from .block_access_list import (
-    BlockAccessList,
     hash_block_access_list,
     validate_block_access_list_gas_limit,
 )
@@ -67,36 +65,39 @@ from .system_calls import (
     process_request_system_calls,
     process_unchecked_system_transaction,
 )
+from .transactions import BlockGasCounters, process_transaction
 
 GWEI_TO_WEI = 10**9
+
+MAX_RLP_BLOCK_SIZE = 10_485_760 - 2_097_152
+"""[EIP-7934]: the block size cap less the safety margin."""
+
+HEADER_COMMITMENTS: tuple[tuple[str, BlockException], ...] = (
+    ("gas_used", BlockException.INVALID_GAS_USED),
+    ("transaction_root", BlockException.INVALID_TRANSACTIONS_ROOT),
+    ("state_root", BlockException.INVALID_STATE_ROOT),
+    ("receipt_root", BlockException.INVALID_RECEIPTS_ROOT),
+    ("bloom", BlockException.INVALID_LOG_BLOOM),
+    ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
+    ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
+    ("requests_hash", BlockException.INVALID_REQUESTS),
+    ("block_access_list_hash", BlockException.INVALID_BAL_HASH),
+)
+"""Header values execution recomputes, in the order ``execute_block`` compares."""
 
 SYSTEM_CALLS_BLOCK_ACCESS_INDEX = 0
 """Block access index of the start-of-block system calls."""
 
 
-@dataclass
-class AmsterdamBlockOutput:
-    """Collect what executing a block's body produced."""
-
-    receipts: list[ReceiptAPI] = field(default_factory=list)
-    execution_gas_used: int = 0
-    state_gas_used: int = 0
-    blob_gas_used: int = 0
-    requests: list[bytes] = field(default_factory=list)
-    block_access_list: BlockAccessList = ()
-
-    @property
-    def gas_used(self) -> int:
-        """Return the header's gas used: the larger of the two dimensions."""
-        return max(self.execution_gas_used, self.state_gas_used)
-
-
-class AmsterdamVM(PragueVM):
+class AmsterdamVM(BPO2VM):
     """Execute Amsterdam blocks: system calls, BAL, two-dimensional gas."""
 
     fork = "amsterdam"
     block_class = AmsterdamBlock
     _state_class: type[Any] = AmsterdamState
+    header_commitments = HEADER_COMMITMENTS
+    max_block_rlp_size = MAX_RLP_BLOCK_SIZE
+    _receipts: tuple[ReceiptAPI, ...] = ()
 
     @classmethod
     def create_execution_context(
@@ -131,62 +132,20 @@ class AmsterdamVM(PragueVM):
             if name in header_params
         }
         header = super().create_header_from_parent(parent_header, **header_params)
-        return AmsterdamBlockHeader(**header.as_dict(), **amsterdam_params)
+        fields = {str(name): value for name, value in header.as_dict().items()}
+        return AmsterdamBlockHeader(**fields, **amsterdam_params)
 
     @classmethod
     def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
         """List the header commitments in the order ``execute_block`` compares."""
-        return (
-            ("gas_used", BlockException.INVALID_GAS_USED),
-            ("transaction_root", BlockException.INVALID_TRANSACTIONS_ROOT),
-            ("state_root", BlockException.INVALID_STATE_ROOT),
-            ("receipt_root", BlockException.INVALID_RECEIPTS_ROOT),
-            ("bloom", BlockException.INVALID_LOG_BLOOM),
-            ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
-            ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
-            ("requests_hash", BlockException.INVALID_REQUESTS),
-            ("block_access_list_hash", BlockException.INVALID_BAL_HASH),
-        )
+        return HEADER_COMMITMENTS
 
-    # Block execution.
+    # Block execution, through the hooks the stateless pipeline calls.
 
-    def import_block(self, block: BlockAPI) -> BlockAndMetaWitness:
-        """Execute the block and return it with the header its execution computes."""
-        header = block.header
-        execution_context = self.create_execution_context(
-            header, self.previous_hashes or (), self.chain_context
-        )
-        self._state = self.get_state_class()(
-            self.chaindb.db, execution_context, self.get_header().state_root
-        )
-        state: Any = self._state
-        output = self.apply_body(block)
-        meta_witness = state.persist()
-        computed_header = header.copy(
-            gas_used=output.gas_used,
-            transaction_root=ordered_trie_root(
-                [transaction.encode() for transaction in block.transactions]
-            ),
-            state_root=state.state_root,
-            receipt_root=ordered_trie_root(
-                [receipt.encode() for receipt in output.receipts]
-            ),
-            bloom=reduce(or_, (int(r.bloom) for r in output.receipts), 0),
-            withdrawals_root=ordered_trie_root(
-                [withdrawal.encode() for withdrawal in block.withdrawals]
-            ),
-            blob_gas_used=output.blob_gas_used,
-            requests_hash=compute_requests_hash(output.requests),
-            block_access_list_hash=hash_block_access_list(output.block_access_list),
-        )
-        return BlockAndMetaWitness(block.copy(header=computed_header), meta_witness)
-
-    def apply_body(self, block: BlockAPI) -> AmsterdamBlockOutput:
-        """Run system calls, transactions, withdrawals and requests; build the BAL."""
-        state: Any = self.state
+    def block_preprocessing(self, block: BlockAPI) -> None:
+        """Run the start-of-block system calls at block access index 0."""
+        state = self.amsterdam_state
         header: Any = block.header
-        output = AmsterdamBlockOutput()
-
         state.begin_block_access_index(SYSTEM_CALLS_BLOCK_ACCESS_INDEX)
         process_unchecked_system_transaction(
             state, BEACON_ROOTS_ADDRESS, header.parent_beacon_block_root
@@ -195,51 +154,81 @@ class AmsterdamVM(PragueVM):
             state, HISTORY_STORAGE_ADDRESS, header.parent_hash
         )
 
-        self.apply_transactions(block.transactions, output)
-
-        state.begin_block_access_index(len(block.transactions) + 1)
-        self.apply_withdrawals(block.withdrawals)
-        deposits = parse_deposit_requests(output.receipts)
-        if deposits:
-            output.requests.append(DEPOSIT_REQUEST_TYPE + deposits)
-        output.requests.extend(process_request_system_calls(state))
-
-        output.block_access_list = state.build_block_access_list()
-        validate_block_access_list_gas_limit(output.block_access_list, header.gas_limit)
-        return output
-
-    def apply_transactions(
-        self,
-        transactions: Sequence[SignedTransactionAPI],
-        output: AmsterdamBlockOutput,
-    ) -> None:
-        """Run each transaction at its own block access index."""
-        if not transactions:
-            return
-        from .transactions import BlockGasCounters, process_transaction
-
-        state: Any = self.state
-        counters = BlockGasCounters(gas_limit=self.get_header().gas_limit)
+    def apply_all_transactions(
+        self, transactions: Sequence[SignedTransactionAPI], base_header: BlockHeaderAPI
+    ) -> tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, ...]]:
+        """Run each transaction at its own index; count both gas dimensions."""
+        state = self.amsterdam_state
+        counters = BlockGasCounters(gas_limit=base_header.gas_limit)
+        receipts = []
         for index, transaction in enumerate(transactions):
-            state.lock_changes()
+            state.begin_unit()
             state.begin_block_access_index(index + 1)
-            result = process_transaction(state, transaction, counters, index)
-            output.receipts.append(
-                transaction.make_receipt(
-                    b"\x01" if result.succeeded else b"",
-                    result.cumulative_gas_used,
-                    result.logs,
-                )
+            receipts.append(
+                process_transaction(state, transaction, counters, index).receipt
             )
-        output.execution_gas_used = counters.execution_gas_used
-        output.state_gas_used = counters.state_gas_used
-        output.blob_gas_used = counters.blob_gas_used
+        self._receipts = tuple(receipts)
+        header = base_header.copy(
+            gas_used=counters.header_gas_used,
+            bloom=reduce(or_, (int(receipt.bloom) for receipt in receipts), 0),
+            blob_gas_used=counters.blob_gas_used,
+        )
+        return header, self._receipts, ()
 
-    def apply_withdrawals(self, withdrawals: Sequence[WithdrawalAPI]) -> None:
-        """Credit every withdrawal in one unit; an empty result is no account."""
-        state: Any = self.state
-        state.lock_changes()
+    def apply_all_withdrawals(self, withdrawals: Sequence[WithdrawalAPI]) -> None:
+        """Credit every withdrawal at index ``n + 1``, in one unit."""
+        state = self.amsterdam_state
+        state.begin_unit()
+        state.begin_block_access_index(self.post_execution_index)
         for withdrawal in withdrawals:
             address = Address(withdrawal.address)
             state.delta_balance(address, withdrawal.amount * GWEI_TO_WEI)
             state.delete_account_if_empty(address)
+
+    def set_block_transactions_and_withdrawals(
+        self,
+        base_block: BlockAPI,
+        new_header: BlockHeaderAPI,
+        transactions: Sequence[SignedTransactionAPI],
+        receipts: Sequence[ReceiptAPI],
+        withdrawals: Sequence[WithdrawalAPI] | None = None,
+    ) -> BlockAPI:
+        """Fill in the transactions, receipts and withdrawals roots."""
+        header = new_header.copy(
+            transaction_root=ordered_trie_root([tx.encode() for tx in transactions]),
+            receipt_root=ordered_trie_root([r.encode() for r in receipts]),
+            withdrawals_root=ordered_trie_root([w.encode() for w in withdrawals or ()]),
+        )
+        return base_block.copy(header=header, transactions=transactions)
+
+    def block_postprocessing(self, block: BlockAPI) -> BlockAPI:
+        """Collect the requests, then build and bound the block access list."""
+        state = self.amsterdam_state
+        state.begin_block_access_index(self.post_execution_index)
+        requests = []
+        deposits = parse_deposit_requests(self._receipts)
+        if deposits:
+            requests.append(DEPOSIT_REQUEST_TYPE + deposits)
+        requests.extend(process_request_system_calls(state))
+        block_access_list = state.build_block_access_list()
+        validate_block_access_list_gas_limit(block_access_list, block.header.gas_limit)
+        header = block.header.copy(
+            requests_hash=compute_requests_hash(requests),
+            block_access_list_hash=hash_block_access_list(block_access_list),
+        )
+        processed = block.copy(header=header)
+        processed.block_requests = requests
+        return processed
+
+    def _assign_block_rewards(self, block: BlockAPI) -> None:
+        """Pay nothing: there are no block rewards after the merge."""
+
+    @property
+    def amsterdam_state(self) -> AmsterdamState:
+        """Return the state, which tracks accesses for the block access list."""
+        return cast(AmsterdamState, self.state)
+
+    @property
+    def post_execution_index(self) -> int:
+        """Return ``n + 1``, the index of withdrawals and request system calls."""
+        return len(self.get_block().transactions) + 1
