@@ -28,14 +28,68 @@ for the top-level creation's new-account charge ([EIP-8037]).
 [EIP-8037]: https://eips.ethereum.org/EIPS/eip-8037
 """
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from eth.abc import AtomicDatabaseAPI, ExecutionContextAPI
+from eth.abc import AccountStorageDatabaseAPI, AtomicDatabaseAPI, ExecutionContextAPI
 from eth.constants import EMPTY_SHA3
+from eth.db.account import AccountDB
+from eth.db.journal import DELETE_WRAPPED, REVERT_TO_WRAPPED, JournalDB
+from eth.db.storage import AccountStorageDB
 from eth_typing import Address, Hash32
 
 from ..bpo import BPO2State
 from .block_access_list import BlockAccessList, BlockAccessListBuilder
+
+
+class WritesBeforeDeletesJournalDB(JournalDB):
+    """Flush a journal's writes to the trie before its deletions."""
+
+    def persist(self) -> None:
+        """Apply inserts and updates first, then deletions, as EELS's witness does."""
+        journal_data = self._journal.pop_all()
+        changes = sorted(
+            journal_data.items(), key=lambda item: item[1] is DELETE_WRAPPED
+        )
+        try:
+            for key, value in changes:
+                if value is DELETE_WRAPPED:
+                    del self._wrapped_db[key]
+                elif value is not REVERT_TO_WRAPPED:
+                    self._wrapped_db[key] = cast(bytes, value)
+        except Exception:
+            self._reapply_checkpoint_to_journal(journal_data)
+            raise
+
+
+class WritesBeforeDeletesStorageDB(AccountStorageDB):
+    """
+    Update an account's storage trie with its new values before its deletions.
+
+    Deleting a slot first can collapse a branch into a sibling that the
+    witness does not hold, although the final trie never needs it; the
+    specification's witness state applies writes first, so its witnesses
+    omit such siblings.
+    """
+
+    def __init__(
+        self, db: AtomicDatabaseAPI, storage_root: Hash32, address: Address
+    ) -> None:
+        super().__init__(db, storage_root, address)
+        self._locked_changes = WritesBeforeDeletesJournalDB(self._storage_cache)
+        self._journal_storage = JournalDB(self._locked_changes)
+
+
+class AmsterdamAccountDB(AccountDB):
+    """Account database whose storage tries apply writes before deletions."""
+
+    def _get_address_store(self, address: Address) -> AccountStorageDatabaseAPI:
+        store = self._account_stores.get(address)
+        if store is None:
+            store = WritesBeforeDeletesStorageDB(
+                self._raw_store_db, self._get_storage_root(address), address
+            )
+            self._account_stores[address] = store
+        return store
 
 
 class AccountFields(NamedTuple):
@@ -53,6 +107,8 @@ class AccountFields(NamedTuple):
 
 class AmsterdamState(BPO2State):
     """Run the block's state, recording accesses for the block access list."""
+
+    account_db_class = AmsterdamAccountDB
 
     def __init__(
         self,
