@@ -1,0 +1,279 @@
+"""Amsterdam opcodes: SLOTNUM, DUPN/SWAPN/EXCHANGE, repriced state access, 2-D gas."""
+
+import pytest
+from eth.exceptions import InvalidInstruction
+
+from guest.forks.amsterdam.instructions import (
+    SYSTEM_ADDRESS,
+    TRANSFER_TOPIC,
+    decode_pair,
+    decode_single,
+)
+from tests.amsterdam_support import (
+    CONTRACT,
+    OTHER,
+    RICH,
+    SENDER,
+    SLOT_NUMBER,
+    Account,
+    call_contract,
+    legacy_tx,
+    make_state,
+    push,
+    run,
+    sstore,
+)
+
+SSTORE = b"\x55"
+POP = b"\x50"
+CALL_TO_CONTRACT_INTRINSIC = 12_000 + 3_000  # TX_BASE + cold recipient, no value
+
+
+def encode_single(n: int) -> int:
+    """EIP-8024's reference encoder for DUPN/SWAPN."""
+    return (n + 111) % 256
+
+
+def encode_pair(n: int, m: int) -> int:
+    """EIP-8024's reference encoder for EXCHANGE."""
+    if m <= 16:
+        q, r = n - 1, m - 1
+    else:
+        q, r = 29 - m, n - 1
+    return (16 * q + r) ^ 143
+
+
+def pushes(count: int) -> bytes:
+    """Push 1..count, so the n-th item from the top is count - n + 1."""
+    return b"".join(push(value) for value in range(1, count + 1))
+
+
+# -- EIP-8024 decoding -- #
+@pytest.mark.parametrize("n", range(17, 236))
+def test_single_immediate_round_trips(n):
+    assert decode_single(encode_single(n)) == n
+
+
+@pytest.mark.parametrize(
+    "pair", [(n, m) for n in range(1, 15) for m in range(n + 1, 31 - n)]
+)
+def test_pair_immediate_round_trips(pair):
+    assert decode_pair(encode_pair(*pair)) == pair
+
+
+@pytest.mark.parametrize("immediate", [91, 0x5B, 0x60, 0x7F, 127])
+def test_single_immediate_rejects_jumpdest_and_push_bytes(immediate):
+    with pytest.raises(InvalidInstruction):
+        decode_single(immediate)
+
+
+@pytest.mark.parametrize("immediate", [82, 0x5B, 0x7F, 127])
+def test_pair_immediate_rejects_its_forbidden_range(immediate):
+    with pytest.raises(InvalidInstruction):
+        decode_pair(immediate)
+
+
+# -- new opcodes in a frame -- #
+def test_slotnum_pushes_the_block_slot_number():
+    state, output = call_contract(b"\x4b" + push(0) + SSTORE)
+    assert output.succeeded
+    assert state.get_storage(CONTRACT, 0) == SLOT_NUMBER
+
+
+def test_dupn_duplicates_the_nth_item():
+    code = pushes(20) + bytes([0xE6, encode_single(17)]) + push(0) + SSTORE
+    state, output = call_contract(code)
+    assert output.succeeded
+    assert state.get_storage(CONTRACT, 0) == 4
+
+
+def test_swapn_swaps_top_with_item_n_plus_one():
+    code = pushes(20) + bytes([0xE7, encode_single(17)]) + push(0) + SSTORE
+    state, output = call_contract(code)
+    assert output.succeeded
+    assert state.get_storage(CONTRACT, 0) == 3
+
+
+def test_exchange_swaps_items_n_plus_one_and_m_plus_one():
+    code = pushes(3) + bytes([0xE8, encode_pair(1, 2)]) + POP + push(0) + SSTORE
+    state, output = call_contract(code)
+    assert output.succeeded
+    assert state.get_storage(CONTRACT, 0) == 1
+
+
+def test_dupn_underflow_halts():
+    _, output = call_contract(pushes(16) + bytes([0xE6, encode_single(17)]))
+    assert not output.succeeded
+
+
+def test_dupn_invalid_immediate_halts():
+    _, output = call_contract(pushes(20) + bytes([0xE6, 0x5B]))
+    assert not output.succeeded
+
+
+def test_jumpdest_after_dupn_stays_a_valid_destination():
+    # PUSH1 4; JUMP; DUPN; JUMPDEST; SSTORE(0, 1)
+    code = bytes([0x60, 0x04, 0x56, 0xE6, 0x5B]) + sstore(0, 1)
+    state, output = call_contract(code)
+    assert output.succeeded
+    assert state.get_storage(CONTRACT, 0) == 1
+
+
+# -- EIP-8038 / EIP-8037 storage prices -- #
+def test_new_slot_costs_write_plus_state_gas():
+    _, output = call_contract(sstore(0, 1))
+    assert output.succeeded
+    assert output.execution_gas_used == CALL_TO_CONTRACT_INTRINSIC + 5 + 2_100 + 10_000
+    assert output.state_gas_used == 97_920
+    assert output.gas_used == output.execution_gas_used + 97_920
+
+
+def test_set_then_clear_refills_state_gas_and_refunds_the_write():
+    _, output = call_contract(sstore(0, 1) + sstore(0, 0))
+    execution = CALL_TO_CONTRACT_INTRINSIC + 5 + 12_100 + 4 + 100
+    assert output.state_gas_used == 0
+    assert output.execution_gas_used == execution
+    assert output.gas_used == execution - min(execution // 5, 10_000)
+
+
+def test_cold_noop_sstore_costs_the_cold_access_only():
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(nonce=1, code=sstore(0, 5), storage={0: 5}),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT))
+    assert output.execution_gas_used == CALL_TO_CONTRACT_INTRINSIC + 5 + 2_100
+    assert output.state_gas_used == 0
+
+
+def test_clearing_a_slot_refunds_the_clear_refund():
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(nonce=1, code=sstore(0, 0), storage={0: 5}),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT))
+    execution = CALL_TO_CONTRACT_INTRINSIC + 4 + 2_100 + 10_000
+    assert output.execution_gas_used == execution
+    assert output.gas_used == execution - min(execution // 5, 11_616)
+
+
+def test_sstore_sentry_halts_at_the_stipend():
+    _, output = call_contract(sstore(0, 1), gas=CALL_TO_CONTRACT_INTRINSIC + 5 + 2_300)
+    assert not output.succeeded
+    assert output.gas_used == CALL_TO_CONTRACT_INTRINSIC + 5 + 2_300
+
+
+# -- account access -- #
+def test_cold_balance_costs_three_thousand():
+    _, output = call_contract(push(int.from_bytes(OTHER, "big")) + b"\x31" + POP)
+    assert output.execution_gas_used == CALL_TO_CONTRACT_INTRINSIC + 3 + 3_000 + 2
+
+
+def test_extcodesize_pays_a_second_read():
+    _, output = call_contract(push(int.from_bytes(OTHER, "big")) + b"\x3b" + POP)
+    assert output.execution_gas_used == CALL_TO_CONTRACT_INTRINSIC + 3 + 3_100 + 2
+
+
+def test_gas_opcode_does_not_see_the_reservoir():
+    gas_limit = 2**24 + 1_000_000
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(nonce=1, code=b"\x5a" + push(0) + SSTORE),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT, gas=gas_limit))
+    assert output.succeeded
+    grant = 2**24 - CALL_TO_CONTRACT_INTRINSIC
+    assert state.get_storage(CONTRACT, 0) == grant - 2
+    # The new slot's state gas came out of the reservoir.
+    assert output.state_gas_used == 97_920
+
+
+# -- calls -- #
+def call_code(to: bytes, value: int) -> bytes:
+    return (
+        push(0) * 4 + push(value) + push(int.from_bytes(to, "big")) + push(0) + b"\xf1"
+    )
+
+
+def test_value_call_to_a_new_account_charges_state_gas_and_logs():
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(balance=10, nonce=1, code=call_code(OTHER, 1) + POP),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT))
+    assert output.succeeded
+    assert output.state_gas_used == 183_600
+    # The unused 2,300 stipend comes back from the empty callee.
+    assert output.execution_gas_used == (
+        CALL_TO_CONTRACT_INTRINSIC + 8 + 3 + 3 + 2 + 3_000 + 11_300 - 2_300 + 2
+    )
+    assert state.get_balance(OTHER) == 1
+    assert output.logs == (
+        (
+            SYSTEM_ADDRESS,
+            (
+                TRANSFER_TOPIC,
+                int.from_bytes(CONTRACT, "big"),
+                int.from_bytes(OTHER, "big"),
+            ),
+            (1).to_bytes(32, "big"),
+        ),
+    )
+
+
+def test_failed_value_call_refills_the_new_account():
+    ecrecover = b"\x00" * 19 + b"\x01"  # warm, not alive; 2,300 gas is too little
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(balance=10, nonce=1, code=call_code(ecrecover, 1) + POP),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT))
+    assert output.succeeded
+    assert output.state_gas_used == 0
+    # The halted callee burns its stipend, which the caller never paid.
+    assert output.execution_gas_used == (
+        CALL_TO_CONTRACT_INTRINSIC + 8 + 3 + 3 + 2 + 100 + 11_300 + 2
+    )
+    assert output.logs == ()
+    assert state.get_balance(CONTRACT) == 10
+
+
+# -- self-destruct (EIP-8246) -- #
+def test_selfdestruct_of_a_created_contract_keeps_its_balance():
+    init_code = b"\x30\xff"  # ADDRESS SELFDESTRUCT
+    state = make_state({SENDER: Account(balance=RICH)})
+    output = run(state, legacy_tx(to=b"", value=5, data=init_code))
+    assert output.succeeded
+    from eth._utils.address import generate_contract_address
+
+    created = generate_contract_address(SENDER, 0)
+    assert state.get_balance(created) == 5
+    assert state.get_nonce(created) == 0
+    assert state.get_code(created) == b""
+
+
+def test_selfdestruct_of_an_old_contract_only_moves_the_balance():
+    code = push(int.from_bytes(OTHER, "big")) + b"\xff"
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(balance=7, nonce=1, code=code),
+            OTHER: Account(balance=1),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT))
+    assert output.succeeded
+    assert state.get_balance(OTHER) == 8
+    assert state.get_code(CONTRACT) == code
+    assert state.get_balance(CONTRACT) == 0
+    assert len(output.logs) == 1
