@@ -123,9 +123,18 @@ def account_trie() -> tuple[bytes, tuple[bytes, ...], tuple[bytes, ...]]:
     return state.root_hash, nodes, (code, bytes.fromhex("6000"))
 
 
+VERSIONED_HASHES = (b"\x01" + b"\x0a" * 31, b"\x01" + b"\x0b" * 31)
+
+
 def chain_bound_transaction() -> bytes:
-    """Return a typed (fee-market) transaction, which carries a chain id."""
+    """Return a typed (fee-market) transaction, which carries chain id 1."""
     return b"\x02" + rlp.encode([1, 0, 1, 2, 21000, b"\x11" * 20, 0, b"", []])
+
+
+def blob_transaction() -> bytes:
+    """Return a blob transaction carrying the two versioned hashes."""
+    fields = [1, 1, 1, 2, 21000, b"\x11" * 20, 0, b"", [], 1, list(VERSIONED_HASHES)]
+    return b"\x03" + rlp.encode(fields + [0, 1, 2])
 
 
 @cache
@@ -142,12 +151,10 @@ def synthetic_input() -> bytes:
     payload = dataclasses.replace(
         request.execution_payload,
         transactions=request.execution_payload.transactions
-        + (chain_bound_transaction(),),
+        + (chain_bound_transaction(), blob_transaction()),
     )
     request = dataclasses.replace(
-        request,
-        execution_payload=payload,
-        versioned_hashes=(b"\x01" + b"\x0a" * 31, b"\x01" + b"\x0b" * 31),
+        request, execution_payload=payload, versioned_hashes=VERSIONED_HASHES
     )
     return serialize_stateless_input(
         dataclasses.replace(base, new_payload_request=request)
@@ -452,6 +459,26 @@ def test_versioned_hash_mutations_need_a_fork_with_blobs() -> None:
     paris = serialize_stateless_input(sample_input(ProtocolFork.Paris))
     with pytest.raises(MutationNotApplicable):
         CATALOGUE["add_versioned_hash"](paris)
+
+
+def test_versioned_hash_removal_needs_hashes_that_match_the_blobs() -> None:
+    # sample_input has a versioned hash but no blob transaction: removing the
+    # hash could make such a block valid, so the mutation does not apply.
+    unmatched = serialize_stateless_input(sample_input(ProtocolFork.Amsterdam))
+    for name in ("remove_versioned_hash", "reorder_versioned_hashes"):
+        with pytest.raises(MutationNotApplicable):
+            CATALOGUE[name](unmatched)
+    mutated = CATALOGUE["remove_versioned_hash"](synthetic_input())
+    hashes = deserialize_stateless_input(mutated).new_payload_request.versioned_hashes
+    assert hashes == VERSIONED_HASHES[:1]
+
+
+def test_chain_id_mutation_needs_a_transaction_bound_elsewhere() -> None:
+    # The synthetic fee-market transaction is bound to chain id 1.
+    with pytest.raises(MutationNotApplicable):
+        resolve_mutation("set_chain_id:1")(
+            CATALOGUE["change_chain_id"](synthetic_input())
+        )
 
 
 def test_families() -> None:

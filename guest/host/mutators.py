@@ -88,6 +88,9 @@ LEGACY_V_INDEX = 6
 FIRST_PROTECTED_V = 35
 CHAIN_BOUND_TRANSACTION_TYPES = (0x01, 0x02, 0x03, 0x04)
 """Typed transactions that carry a chain id ([EIP-2930] onwards)."""
+BLOB_TRANSACTION_TYPE = 0x03
+BLOB_VERSIONED_HASHES_INDEX = 10
+"""Position of ``blob_versioned_hashes`` in a blob transaction ([EIP-4844])."""
 
 LENIENT_BYTE_LISTS = ProgressiveList(ProgressiveByteList())
 """Encode a list of byte strings without any per-item limit."""
@@ -280,25 +283,43 @@ def parent_state_root(stateless_input: StatelessInput) -> bytes:
         raise MutationNotApplicable(f"parent header does not decode: {error}") from None
 
 
-def is_chain_bound(transaction: bytes) -> bool:
-    """Tell whether a transaction's signature commits to a chain id."""
+def transaction_fields(transaction: bytes) -> list[Any] | None:
+    """Decode a transaction's RLP fields (after the type byte of a typed one)."""
     if not transaction:
-        return False
-    if transaction[0] < LEGACY_TRANSACTION_FIRST_BYTE:
-        return transaction[0] in CHAIN_BOUND_TRANSACTION_TYPES
+        return None
+    typed = transaction[0] < LEGACY_TRANSACTION_FIRST_BYTE
     try:
-        v = int.from_bytes(rlp.decode(transaction)[LEGACY_V_INDEX], "big")
+        fields = rlp.decode(transaction[1:] if typed else transaction)
     except Exception:
-        return False
-    return v >= FIRST_PROTECTED_V
+        return None
+    return fields if isinstance(fields, list) else None
+
+
+def transaction_chain_id(transaction: bytes) -> int | None:
+    """Return the chain id a transaction's signature commits to, if any."""
+    fields = transaction_fields(transaction)
+    if fields is None or not fields or not isinstance(fields[0], bytes):
+        return None
+    if transaction[0] < LEGACY_TRANSACTION_FIRST_BYTE:
+        if transaction[0] not in CHAIN_BOUND_TRANSACTION_TYPES:
+            return None
+        return int.from_bytes(fields[0], "big")
+    if len(fields) <= LEGACY_V_INDEX or not isinstance(fields[LEGACY_V_INDEX], bytes):
+        return None
+    v = int.from_bytes(fields[LEGACY_V_INDEX], "big")
+    if v < FIRST_PROTECTED_V:
+        return None
+    return (v - FIRST_PROTECTED_V) // 2
 
 
 def with_chain_id(stateless_input: StatelessInput, chain_id: int) -> StatelessInput:
-    """Change the chain id of an input whose block can tell the difference."""
+    """Change the chain id of an input with a transaction bound to another one."""
     transactions = stateless_input.new_payload_request.execution_payload.transactions
+    bound = [transaction_chain_id(transaction) for transaction in transactions]
     require(
-        any(is_chain_bound(transaction) for transaction in transactions),
-        "no transaction is bound to a chain id, so the block may stay valid",
+        any(bound_id not in (None, chain_id) for bound_id in bound),
+        f"no transaction is bound to a chain id other than {chain_id}, "
+        "so the block may stay valid",
     )
     return dataclasses.replace(stateless_input, chain_id=chain_id)
 
@@ -308,6 +329,33 @@ def versioned_hashes_of(stateless_input: StatelessInput) -> tuple[bytes, ...]:
     hashes = stateless_input.new_payload_request.versioned_hashes
     require(hashes is not None, "this fork's request has no versioned hashes")
     assert hashes is not None
+    return hashes
+
+
+def carried_versioned_hashes(transactions: Iterable[bytes]) -> tuple[bytes, ...]:
+    """Concatenate the versioned hashes that the blob transactions carry."""
+    hashes: list[bytes] = []
+    for transaction in transactions:
+        if transaction[:1] != bytes([BLOB_TRANSACTION_TYPE]):
+            continue
+        fields = transaction_fields(transaction)
+        require(
+            fields is not None and len(fields) > BLOB_VERSIONED_HASHES_INDEX,
+            "a blob transaction does not decode",
+        )
+        assert fields is not None
+        hashes += [bytes(item) for item in fields[BLOB_VERSIONED_HASHES_INDEX]]
+    return tuple(hashes)
+
+
+def matching_versioned_hashes(stateless_input: StatelessInput) -> tuple[bytes, ...]:
+    """Return versioned hashes that match the blob transactions, or refuse."""
+    hashes = versioned_hashes_of(stateless_input)
+    payload = stateless_input.new_payload_request.execution_payload
+    require(
+        hashes == carried_versioned_hashes(payload.transactions),
+        "the versioned hashes do not match the blob transactions to begin with",
+    )
     return hashes
 
 
@@ -865,7 +913,7 @@ def set_chain_id(argument: str) -> Mutation:
 @input_mutation(Expectation.REFUSED, "versioned hashes")
 def reorder_versioned_hashes(stateless_input: StatelessInput) -> StatelessInput:
     """Reverse the versioned hashes; they must follow the blob transactions' order."""
-    hashes = versioned_hashes_of(stateless_input)
+    hashes = matching_versioned_hashes(stateless_input)
     return with_request(stateless_input, versioned_hashes=hashes[::-1])
 
 
@@ -879,7 +927,7 @@ def add_versioned_hash(stateless_input: StatelessInput) -> StatelessInput:
 @input_mutation(Expectation.REFUSED, "versioned hashes")
 def remove_versioned_hash(stateless_input: StatelessInput) -> StatelessInput:
     """Drop the last versioned hash, which a blob transaction carries."""
-    hashes = without_index(versioned_hashes_of(stateless_input), -1)
+    hashes = without_index(matching_versioned_hashes(stateless_input), -1)
     return with_request(stateless_input, versioned_hashes=hashes)
 
 
