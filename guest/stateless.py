@@ -49,6 +49,8 @@ from .errors import (
     InvalidBlock,
     Phase,
     Refusal,
+    StatelessException,
+    StatelessRefusal,
 )
 from .forks import vm_class_for
 from .headers import AncestorChain, validate_header, validate_headers
@@ -94,18 +96,26 @@ class Commitment:
     exception: BlockException
 
 
+def fork_vm_class(
+    fork: ProtocolFork, chain_config: ChainConfig
+) -> type[VirtualMachineAPI]:
+    """Return the fork's VM class, refusing a fork this build has no rules for."""
+    try:
+        return vm_class_for(fork, chain_config)
+    except (KeyError, ImportError, NotImplementedError) as error:
+        raise StatelessRefusal(
+            StatelessException.EXECUTION_NOT_IMPLEMENTED,
+            f"no execution rules for {fork.name}: {error}",
+        ) from error
+
+
 def ancestor_header_classes(
     fork: ProtocolFork, chain_config: ChainConfig
 ) -> tuple[type[BlockHeaderAPI], ...]:
     """Return the shapes an ancestor header may have: the fork's, then the previous."""
-    classes = [header_class_of(vm_class_for(fork, chain_config))]
+    classes = [header_class_of(fork_vm_class(fork, chain_config))]
     if fork - 1 in ProtocolFork.__members__.values():
-        try:
-            previous = header_class_of(
-                vm_class_for(ProtocolFork(fork - 1), chain_config)
-            )
-        except KeyError:  # the previous fork has no VM in this build
-            previous = classes[0]
+        previous = header_class_of(fork_vm_class(ProtocolFork(fork - 1), chain_config))
         if previous not in classes:
             classes.append(previous)
     return tuple(classes)
@@ -231,7 +241,7 @@ def validate_stateless_input(
     payload = request.execution_payload
     witness = stateless_input.witness
     config = chain_config or chain_config_for(stateless_input.chain_id)
-    vm_class = vm_class_for(fork, config)
+    vm_class = fork_vm_class(fork, config)
 
     mark_phase("headers")
     ancestors = validate_headers(witness.headers, ancestor_header_classes(fork, config))

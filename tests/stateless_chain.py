@@ -89,7 +89,7 @@ def genesis_state(fork: ProtocolFork) -> dict[bytes, dict]:
 
 
 @dataclass
-class TestChain:
+class LocalChain:
     """Hold a chain and its database."""
 
     fork: ProtocolFork
@@ -113,7 +113,7 @@ class TestChain:
 
 def new_chain(
     fork: ProtocolFork, vm_class: type[VirtualMachineAPI], empty_blocks: int = 4
-) -> TestChain:
+) -> LocalChain:
     """Start a chain at genesis and add some empty blocks."""
     chain_class = Chain.configure(vm_configuration=((0, vm_class),), chain_id=CHAIN_ID)
     db = AtomicDB()
@@ -124,14 +124,14 @@ def new_chain(
         "nonce": b"\x00" * 8,
     }
     chain = chain_class.from_genesis(db, genesis_params, genesis_state(fork))
-    test_chain = TestChain(fork, vm_class, chain, db, {})
+    test_chain = LocalChain(fork, vm_class, chain, db, {})
     for _ in range(empty_blocks):
         add_block(test_chain, [])
     return test_chain
 
 
 def transfer(
-    test_chain: TestChain, sender_index: int, to: bytes, value: int
+    test_chain: LocalChain, sender_index: int, to: bytes, value: int
 ) -> SignedTransactionAPI:
     """Sign a legacy value transfer (or call) from a funded sender."""
     sender = SENDERS[sender_index]
@@ -143,7 +143,7 @@ def transfer(
     return unsigned.as_signed_transaction(SENDER_KEYS[sender_index], chain_id=CHAIN_ID)
 
 
-def _header_fields(test_chain: TestChain) -> dict:
+def _header_fields(test_chain: LocalChain) -> dict:
     parent = test_chain.head
     fields: dict = {
         "timestamp": parent.timestamp + 12,
@@ -157,7 +157,7 @@ def _header_fields(test_chain: TestChain) -> dict:
 
 
 def build_block(
-    test_chain: TestChain,
+    test_chain: LocalChain,
     transactions: Sequence[SignedTransactionAPI],
     withdrawals: Sequence[PyEvmWithdrawal] = (),
 ) -> BlockAPI:
@@ -176,7 +176,7 @@ def build_block(
 
 
 def add_block(
-    test_chain: TestChain,
+    test_chain: LocalChain,
     transactions: Sequence[SignedTransactionAPI],
     withdrawals: Sequence[PyEvmWithdrawal] = (),
 ) -> tuple[BlockAPI, frozenset[bytes]]:
@@ -252,7 +252,7 @@ class BuiltCase:
 
 
 def make_input(
-    test_chain: TestChain,
+    test_chain: LocalChain,
     transactions: Sequence[SignedTransactionAPI],
     withdrawals: Sequence[PyEvmWithdrawal] = (),
     header_count: int = BLOCKHASH_DEPTH,
@@ -283,7 +283,7 @@ def make_input(
 
 
 def typical_transactions(
-    test_chain: TestChain, transfers: int
+    test_chain: LocalChain, transfers: int
 ) -> list[SignedTransactionAPI]:
     """Value transfers to new accounts, then the collapse and BLOCKHASH calls."""
     transactions = [
