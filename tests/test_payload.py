@@ -130,7 +130,8 @@ def test_requests_hash_follows_eip_7685() -> None:
     assert encoded == [b"\x00" + deposit_data, b"\x01" + withdrawal_data]
     assert compute_requests_hash(encoded) == expected
     nothing = ExecutionRequests((), (), ())
-    assert compute_requests_hash(encode_execution_requests(nothing)) == sha256().digest()
+    empty_hash = compute_requests_hash(encode_execution_requests(nothing))
+    assert empty_hash == sha256().digest()
 
 
 def test_consolidation_request_layout() -> None:
