@@ -25,7 +25,6 @@ validation does.
 """
 
 from abc import ABC
-from collections.abc import Sequence
 from typing import Any, cast
 
 import rlp
@@ -46,11 +45,6 @@ from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import encode_hex, keccak
 from rlp.exceptions import DeserializationError, RLPException
 from rlp.sedes import Binary, CountableList
-from trie import HexaryTrie
-
-from ...schema import ExecutionPayload, ExecutionRequests
-from ...schema import Withdrawal as PayloadWithdrawal
-from .requests import compute_requests_hash, encode_execution_requests
 
 POST_MERGE_NONCE = b"\x00" * 8
 """The proof-of-work nonce, zero since the merge."""
@@ -257,62 +251,3 @@ class AmsterdamBlock(PragueBlock):
         ("uncles", CountableList(None, max_length=0)),
         ("withdrawals", CountableList(Withdrawal)),
     ]
-
-
-def ordered_trie_root(values: Sequence[bytes]) -> Hash32:
-    """Return the root of the trie keyed by ``rlp(index)``, as the tx trie is."""
-    trie = HexaryTrie({})
-    for index, value in enumerate(values):
-        trie[rlp.encode(index)] = value
-    return Hash32(trie.root_hash)
-
-
-def encode_withdrawal(withdrawal: PayloadWithdrawal) -> bytes:
-    """Encode a withdrawal as its trie value ``rlp([index, validator, to, gwei])``."""
-    return rlp.encode(
-        [
-            withdrawal.index,
-            withdrawal.validator_index,
-            withdrawal.address,
-            withdrawal.amount,
-        ]
-    )
-
-
-def header_from_payload(
-    payload: ExecutionPayload,
-    parent_beacon_block_root: bytes,
-    execution_requests: ExecutionRequests,
-) -> AmsterdamBlockHeader:
-    """Build the header a payload commits to, so its block hash can be checked."""
-    if payload.block_access_list is None or payload.slot_number is None:
-        raise ValueError("not an Amsterdam payload")
-    return AmsterdamBlockHeader(
-        parent_hash=Hash32(payload.parent_hash),
-        uncles_hash=EMPTY_UNCLE_HASH,
-        coinbase=Address(payload.fee_recipient),
-        state_root=Hash32(payload.state_root),
-        transaction_root=ordered_trie_root(payload.transactions),
-        receipt_root=Hash32(payload.receipts_root),
-        bloom=int.from_bytes(payload.logs_bloom, "big"),
-        difficulty=0,
-        block_number=payload.block_number,
-        gas_limit=payload.gas_limit,
-        gas_used=payload.gas_used,
-        timestamp=payload.timestamp,
-        extra_data=payload.extra_data,
-        mix_hash=Hash32(payload.prev_randao),
-        nonce=POST_MERGE_NONCE,
-        base_fee_per_gas=payload.base_fee_per_gas,
-        withdrawals_root=ordered_trie_root(
-            [encode_withdrawal(w) for w in payload.withdrawals or ()]
-        ),
-        blob_gas_used=payload.blob_gas_used or 0,
-        excess_blob_gas=payload.excess_blob_gas or 0,
-        parent_beacon_block_root=Hash32(parent_beacon_block_root),
-        requests_hash=Hash32(
-            compute_requests_hash(encode_execution_requests(execution_requests))
-        ),
-        block_access_list_hash=Hash32(keccak(payload.block_access_list)),
-        slot_number=payload.slot_number,
-    )

@@ -32,12 +32,6 @@ from dataclasses import dataclass
 from eth_typing import Address
 
 from ...errors import BlockException, InvalidBlock
-from .requests import (
-    BUILDER_DEPOSIT_REQUEST_TYPE,
-    BUILDER_EXIT_REQUEST_TYPE,
-    CONSOLIDATION_REQUEST_TYPE,
-    WITHDRAWAL_REQUEST_TYPE,
-)
 from .state import AmsterdamState
 from .transactions import process_top_level, system_call_environment
 
@@ -59,14 +53,6 @@ BUILDER_DEPOSIT_CONTRACT_ADDRESS = Address(
 BUILDER_EXIT_CONTRACT_ADDRESS = Address(
     bytes.fromhex("000064d678505ad48f8ccb093bc65613800e8282")
 )
-
-REQUEST_SYSTEM_CONTRACTS: tuple[tuple[bytes, Address], ...] = (
-    (WITHDRAWAL_REQUEST_TYPE, WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS),
-    (CONSOLIDATION_REQUEST_TYPE, CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS),
-    (BUILDER_DEPOSIT_REQUEST_TYPE, BUILDER_DEPOSIT_CONTRACT_ADDRESS),
-    (BUILDER_EXIT_REQUEST_TYPE, BUILDER_EXIT_CONTRACT_ADDRESS),
-)
-"""The checked end-of-block system calls, in the order they run."""
 
 
 @dataclass(frozen=True)
@@ -109,13 +95,3 @@ def process_checked_system_transaction(
             f"0x{bytes(target).hex()}: {output.error!r}",
         )
     return output.return_data
-
-
-def process_request_system_calls(state: AmsterdamState) -> list[bytes]:
-    """Run the checked request contracts and return their non-empty requests."""
-    requests = []
-    for request_type, target in REQUEST_SYSTEM_CONTRACTS:
-        output = process_checked_system_transaction(state, target, b"")
-        if output:
-            requests.append(request_type + output)
-    return requests

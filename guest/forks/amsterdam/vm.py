@@ -46,23 +46,19 @@ from eth.abc import (
 from eth_typing import Address, Hash32
 
 from ...errors import BlockException
+from ...payload import trie_root
 from ..bpo import BPO2VM
 from .block_access_list import (
     hash_block_access_list,
     validate_block_access_list_gas_limit,
 )
-from .blocks import AmsterdamBlock, AmsterdamBlockHeader, ordered_trie_root
+from .blocks import AmsterdamBlock, AmsterdamBlockHeader
 from .computation import AmsterdamExecutionContext
-from .requests import (
-    DEPOSIT_REQUEST_TYPE,
-    compute_requests_hash,
-    parse_deposit_requests,
-)
+from .requests import collect_requests, compute_requests_hash
 from .state import AmsterdamState
 from .system_calls import (
     BEACON_ROOTS_ADDRESS,
     HISTORY_STORAGE_ADDRESS,
-    process_request_system_calls,
     process_unchecked_system_transaction,
 )
 from .transactions import BlockGasCounters, process_transaction
@@ -195,9 +191,9 @@ class AmsterdamVM(BPO2VM):
     ) -> BlockAPI:
         """Fill in the transactions, receipts and withdrawals roots."""
         header = new_header.copy(
-            transaction_root=ordered_trie_root([tx.encode() for tx in transactions]),
-            receipt_root=ordered_trie_root([r.encode() for r in receipts]),
-            withdrawals_root=ordered_trie_root([w.encode() for w in withdrawals or ()]),
+            transaction_root=trie_root([tx.encode() for tx in transactions]),
+            receipt_root=trie_root([r.encode() for r in receipts]),
+            withdrawals_root=trie_root([w.encode() for w in withdrawals or ()]),
         )
         return base_block.copy(header=header, transactions=transactions)
 
@@ -205,11 +201,7 @@ class AmsterdamVM(BPO2VM):
         """Collect the requests, then build and bound the block access list."""
         state = self.amsterdam_state
         state.begin_block_access_index(self.post_execution_index)
-        requests = []
-        deposits = parse_deposit_requests(self._receipts)
-        if deposits:
-            requests.append(DEPOSIT_REQUEST_TYPE + deposits)
-        requests.extend(process_request_system_calls(state))
+        requests = collect_requests(state, self._receipts)
         block_access_list = state.build_block_access_list()
         validate_block_access_list_gas_limit(block_access_list, block.header.gas_limit)
         header = block.header.copy(
