@@ -7,6 +7,7 @@ import pytest
 from eth.vm.forks import CancunVM, ParisVM, ShanghaiVM
 from eth_utils import keccak
 
+import guest.schema
 import guest.stateless
 from guest.errors import (
     BlockException,
@@ -226,3 +227,78 @@ def test_time_of_a_100_transfer_block() -> None:
         assert verdict.status == "valid", verdict.describe()
     print(f"100-transfer block: best {min(timings):.3f} s of {len(timings)}")
     assert min(timings) < 5.0
+
+
+# Prague to BPO2, on the host's scenario builder (system contracts included).
+
+LATER_FORKS = (
+    ProtocolFork.Prague,
+    ProtocolFork.Osaka,
+    ProtocolFork.BPO1,
+    ProtocolFork.BPO2,
+)
+
+
+@pytest.fixture(scope="module", params=LATER_FORKS, ids=lambda fork: fork.name)
+def later_input(request) -> StatelessInput:
+    """Transfers and a withdrawal in a block of a fork with system calls."""
+    builder = pytest.importorskip("guest.host.builder")
+    scenarios = pytest.importorskip("guest.host.scenario")
+    fork = request.param
+    scenario = scenarios.Scenario(
+        transactions=[
+            scenarios.Transaction(sender=i, to=keccak(b"to %d" % i)[:20], value=10**15)
+            for i in range(6)
+        ],
+        withdrawals=[scenarios.Withdrawal(keccak(b"withdrawal")[:20], 5)],
+    )
+    built = scenarios.build_scenario(scenario, fork)
+    alloc = {
+        address: builder.AccountState(
+            account.nonce, account.balance, account.code, account.storage
+        )
+        for address, account in built.alloc.items()
+    }
+    return builder.build_stateless_input(
+        fork, 1, alloc, built.ancestor_headers, built.block
+    ).stateless_input
+
+
+def test_later_fork_validates(later_input: StatelessInput) -> None:
+    result = verify_stateless_new_payload(later_input)
+    assert result.successful_validation, result.refusal
+
+
+def test_later_fork_requests_hash_is_committed(later_input: StatelessInput) -> None:
+    request = later_input.new_payload_request
+    assert request.execution_requests is not None
+    deposits = (b"\x00" * 48, b"\x00" * 32, 1, b"\x00" * 96, 0)
+    changed_requests = replace(
+        request.execution_requests,
+        deposits=(guest.schema.DepositRequest(*deposits),),
+    )
+    changed = replace(
+        later_input,
+        new_payload_request=replace(request, execution_requests=changed_requests),
+    )
+    # The block hash commits to the requests hash, so re-seal it first.
+    resealed = with_payload(changed)
+    refusal = refusal_of(resealed)
+    assert refusal.exception is BlockException.INVALID_REQUESTS
+
+
+def test_every_system_contract_code_is_witness_data(
+    later_input: StatelessInput,
+) -> None:
+    codes = later_input.witness.codes
+    assert len(codes) >= 4  # beacon roots, history, withdrawal and consolidation
+    for index, code in enumerate(codes):
+        dropped = replace(
+            later_input,
+            witness=replace(
+                later_input.witness, codes=codes[:index] + codes[index + 1 :]
+            ),
+        )
+        refusal = refusal_of(dropped)
+        assert refusal.exception is StatelessException.MISSING_CODE
+        assert refusal.missing_hash == keccak(code)  # type: ignore[attr-defined]
