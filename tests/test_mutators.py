@@ -175,14 +175,15 @@ def hex_bytes(text: str) -> bytes:
 
 @cache
 def decodable_upstream_inputs() -> tuple[tuple[bytes, bytes], ...]:
-    """Return (input, recorded output) of every decodable upstream case."""
+    """Return (input, recorded output) of every decodable case, valid ones first."""
+    decodable = [case for case in upstream_cases() if case["rule"] != "undecodable"]
+    decodable.sort(key=lambda case: case["rule"] != "valid")
     return tuple(
         (
             hex_bytes(case["statelessInputBytes"]),
             hex_bytes(case["statelessOutputBytes"]),
         )
-        for case in upstream_cases()
-        if case["rule"] != "undecodable"
+        for case in decodable
     )
 
 
