@@ -14,10 +14,9 @@ Its ``gas_used`` is the larger of the block's execution and state gas
 ([EIP-8037]); the block body is unchanged (the access list is not part of
 it).
 
-The parent of the first Amsterdam block is a 21-field header, so
-``decode_header`` tries the Amsterdam layout first and falls back to the
-previous fork's layout on an RLP error, as the specification's header chain
-validation does.
+The parent of the first Amsterdam block is a 21-field header; the header
+chain validation decodes it with the previous fork's header class when the
+Amsterdam layout fails (``guest/headers.py``).
 
 [EIP-7928]: https://eips.ethereum.org/EIPS/eip-7928
 [EIP-7843]: https://eips.ethereum.org/EIPS/eip-7843
@@ -43,7 +42,7 @@ from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth.vm.forks.shanghai.withdrawals import Withdrawal
 from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import encode_hex, keccak
-from rlp.exceptions import DeserializationError, RLPException
+from rlp.exceptions import DeserializationError
 from rlp.sedes import Binary, CountableList
 
 POST_MERGE_NONCE = b"\x00" * 8
@@ -220,24 +219,6 @@ class AmsterdamBlockHeader(PostMergeHeader, rlp.Serializable, BlockHeaderAPI, AB
             block_access_list_hash=block_access_list_hash,
             slot_number=slot_number,
         )
-
-
-PREVIOUS_FORK_HEADER_FIELDS = AMSTERDAM_HEADER_FIELDS[:21]
-"""The 21 fields of the Prague, Osaka and BPO headers."""
-
-
-class PreviousForkBlockHeader(PostMergeHeader, rlp.Serializable, BlockHeaderAPI, ABC):
-    """Decode the 21-field header of the fork before Amsterdam, strictly."""
-
-    fields = PREVIOUS_FORK_HEADER_FIELDS
-
-
-def decode_header(encoded: bytes) -> BlockHeaderAPI:
-    """Decode a header, falling back to the 21-field layout of the parent fork."""
-    try:
-        return cast(BlockHeaderAPI, rlp.decode(encoded, sedes=AmsterdamBlockHeader))
-    except RLPException:
-        return cast(BlockHeaderAPI, rlp.decode(encoded, sedes=PreviousForkBlockHeader))
 
 
 class AmsterdamBlock(PragueBlock):

@@ -77,7 +77,7 @@ HEADER_COMMITMENTS: tuple[tuple[str, BlockException], ...] = (
     ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
     ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
     ("requests_hash", BlockException.INVALID_REQUESTS),
-    ("block_access_list_hash", BlockException.INVALID_BAL_HASH),
+    ("block_access_list_hash", BlockException.INVALID_BLOCK_ACCESS_LIST),
 )
 """Header values execution recomputes, in the order ``execute_block`` compares."""
 
