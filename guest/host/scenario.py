@@ -41,12 +41,15 @@ import rlp
 from eth.abc import BlockAPI, BlockHeaderAPI, ChainAPI, SignedTransactionAPI
 from eth.chains.base import Chain
 from eth.db.atomic import AtomicDB
+from eth.db.backends.memory import MemoryDB
 from eth.vm.forks.cancun.constants import (
     BEACON_ROOTS_ADDRESS,
     BEACON_ROOTS_CONTRACT_CODE,
+    HISTORY_BUFFER_LENGTH,
 )
 from eth.vm.forks.prague.constants import (
     CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+    HISTORY_SERVE_WINDOW,
     HISTORY_STORAGE_ADDRESS,
     HISTORY_STORAGE_CONTRACT_CODE,
     WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
@@ -58,7 +61,8 @@ from eth_typing import Address, BlockNumber
 from eth_utils import keccak
 
 from ..forks import vm_class_for
-from ..schema import ProtocolFork
+from ..schema import MAX_WITNESS_HEADERS, ProtocolFork
+from .builder import BuiltInput, build_stateless_input
 
 CHAIN_ID = 1
 GENESIS_TIMESTAMP = 1_700_000_000
@@ -215,6 +219,8 @@ class BuiltScenario:
     genesis: BlockAPI
     blocks: tuple[BlockAPI, ...]
     """The blocks after genesis; the last one is the test block."""
+    store: Mapping[bytes, bytes]
+    """Every trie node and code the chain ever held, under its hash."""
 
     @property
     def block(self) -> BlockAPI:
@@ -364,7 +370,9 @@ def _import_template(
     """Import a block whose roots are still unknown and return it filled in."""
     parent = chain.get_canonical_head()
     number = parent.block_number + 1
-    header = chain.create_header_from_parent(parent, **_header_fields(fork, number))
+    header = chain.create_header_from_parent(
+        parent, gas_limit=parent.gas_limit, **_header_fields(fork, number)
+    )
     body: dict[str, Any] = {"transactions": list(transactions), "uncles": []}
     if fork >= ProtocolFork.Shanghai:
         body["withdrawals"] = list(withdrawals)
@@ -467,8 +475,9 @@ def sign_transaction(
 def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
     """Build genesis, the empty ancestors and the test block of `scenario`."""
     alloc = genesis_alloc(scenario, fork)
+    memory = MemoryDB()
     chain = _chain_class(fork).from_genesis(
-        AtomicDB(), _genesis_params(scenario, fork), _py_evm_state(alloc)
+        AtomicDB(memory), _genesis_params(scenario, fork), _py_evm_state(alloc)
     )
     blocks = [_import_template(chain, fork, (), ()) for _ in range(scenario.ancestors)]
     nonces = _Nonces(alloc)
@@ -480,7 +489,19 @@ def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
     if withdrawals and fork < ProtocolFork.Shanghai:
         raise ValueError("withdrawals need Shanghai or later")
     blocks.append(_import_template(chain, fork, transactions, withdrawals))
-    return BuiltScenario(fork, chain, alloc, _genesis_block(chain, fork), tuple(blocks))
+    genesis = _genesis_block(chain, fork)
+    return BuiltScenario(fork, chain, alloc, genesis, tuple(blocks), memory.kv_store)
+
+
+def build_input(built: BuiltScenario) -> BuiltInput:
+    """Build the stateless input of the test block with the host builder."""
+    return build_stateless_input(
+        built.fork,
+        CHAIN_ID,
+        built.store,
+        built.ancestor_headers[-MAX_WITNESS_HEADERS:],
+        built.block,
+    )
 
 
 # Checking with the execution specification.
@@ -491,8 +512,55 @@ def eels_implements(fork: ProtocolFork) -> bool:
     return fork in EELS_MODULE_BY_FORK
 
 
+def _parent_storage_slots(built: BuiltScenario) -> dict[bytes, set[int]]:
+    """List the slots that may be set once the empty ancestors ran."""
+    slots = {address: set(account.storage) for address, account in built.alloc.items()}
+    for header in built.ancestor_headers[1:]:
+        if built.fork >= ProtocolFork.Cancun:
+            timestamp_slot = header.timestamp % HISTORY_BUFFER_LENGTH
+            slots[BEACON_ROOTS_ADDRESS] |= {
+                timestamp_slot,
+                timestamp_slot + HISTORY_BUFFER_LENGTH,
+            }
+        if built.fork >= ProtocolFork.Prague:
+            slots[HISTORY_STORAGE_ADDRESS].add(
+                (header.block_number - 1) % HISTORY_SERVE_WINDOW
+            )
+    return slots
+
+
+def parent_state(built: BuiltScenario) -> dict[bytes, Account]:
+    """
+    Read the state the test block starts from out of the py-evm chain.
+
+    Empty ancestors change only the system contracts' storage, at slots that
+    their timestamps and numbers give; ``check_with_eels`` proves the result
+    complete by comparing its root with the parent's state root.
+    """
+    state = built.chain.get_vm(built.parent_header).state
+    accounts = {}
+    for address, slots in _parent_storage_slots(built).items():
+        if not state.account_exists(Address(address)):
+            continue
+        storage = {
+            slot: state.get_storage(Address(address), slot) for slot in sorted(slots)
+        }
+        accounts[address] = Account(
+            balance=state.get_balance(Address(address)),
+            nonce=state.get_nonce(Address(address)),
+            code=state.get_code(Address(address)),
+            storage={slot: value for slot, value in storage.items() if value},
+        )
+    return accounts
+
+
 def check_with_eels(built: BuiltScenario) -> None:
-    """Replay the built chain with EELS; raise if it rejects any block."""
+    """
+    Execute the test block with EELS; raise if it rejects the block.
+
+    EELS starts from the parent's state, read out of the py-evm chain and
+    checked against the parent's state root, with every ancestor as history.
+    """
     from ethereum_rlp import rlp as eels_rlp
     from ethereum_types.bytes import Bytes32
     from ethereum_types.numeric import U64, U256, Uint
@@ -504,7 +572,7 @@ def check_with_eels(built: BuiltScenario) -> None:
     fork_types = importlib.import_module(f"{package}.fork_types")
 
     state = state_module.State()
-    for address, account in built.alloc.items():
+    for address, account in parent_state(built).items():
         state_module.set_account(
             state,
             address,
@@ -518,11 +586,12 @@ def check_with_eels(built: BuiltScenario) -> None:
             state_module.set_storage(
                 state, address, Bytes32(slot.to_bytes(32, "big")), U256(value)
             )
-    genesis = eels_rlp.decode_to(blocks.Block, rlp.encode(built.genesis))
-    if state_module.state_root(state) != genesis.header.state_root:
-        raise AssertionError("EELS computes another genesis state root")
-    chain = fork.BlockChain(blocks=[genesis], state=state, chain_id=U64(CHAIN_ID))
-    for block in built.blocks:
-        fork.state_transition(
-            chain, eels_rlp.decode_to(blocks.Block, rlp.encode(block))
-        )
+    if state_module.state_root(state) != built.parent_header.state_root:
+        raise AssertionError("the parent state read for EELS is incomplete")
+    history = [
+        eels_rlp.decode_to(blocks.Block, rlp.encode(block))
+        for block in (built.genesis,) + built.blocks[:-1]
+    ]
+    chain = fork.BlockChain(blocks=history, state=state, chain_id=U64(CHAIN_ID))
+    test_block = eels_rlp.decode_to(blocks.Block, rlp.encode(built.block))
+    fork.state_transition(chain, test_block)

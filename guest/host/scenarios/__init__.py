@@ -98,7 +98,7 @@ def buildable_forks() -> tuple[ProtocolFork, ...]:
     for fork in ProtocolFork:
         try:
             vm_class_for(fork)
-        except (KeyError, NotImplementedError):
+        except (KeyError, NotImplementedError, ImportError):
             continue
         forks.append(fork)
     return tuple(forks)
