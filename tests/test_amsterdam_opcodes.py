@@ -277,3 +277,15 @@ def test_selfdestruct_of_an_old_contract_only_moves_the_balance():
     assert state.get_code(CONTRACT) == code
     assert state.get_balance(CONTRACT) == 0
     assert len(output.logs) == 1
+
+
+def test_transient_storage_does_not_outlive_the_transaction():
+    # TLOAD(0) -> SSTORE(0); then TSTORE(0, 1)
+    code = push(0) + b"\x5c" + push(0) + SSTORE + push(1) + push(0) + b"\x5d"
+    state = make_state(
+        {SENDER: Account(balance=RICH), CONTRACT: Account(nonce=1, code=code)}
+    )
+    assert run(state, legacy_tx(to=CONTRACT)).succeeded
+    state.lock_changes()
+    assert run(state, legacy_tx(to=CONTRACT, nonce=1)).succeeded
+    assert state.get_storage(CONTRACT, 0) == 0

@@ -649,6 +649,7 @@ def process_top_level(
     state: StateAPI, tx_env: TransactionEnvironment
 ) -> TopLevelOutput:
     """Prepare and run the top frame of a transaction or system call."""
+    state.clear_transient_storage()
     meter = StateGasMeter(tx_env.execution_gas_grant, tx_env.state_gas_reservoir)
     context = AmsterdamTransactionContext(
         gas_price=tx_env.effective_gas_price,
