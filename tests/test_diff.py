@@ -1,5 +1,6 @@
 """The diff tool: output fields, input field paths, witness items, headers."""
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -258,3 +259,28 @@ def test_cli_text_and_json(tmp_path: Any, capsys: Any) -> None:
     out.write_bytes(run_stateless_guest(synthetic_input()))
     assert main(["diff", str(a), str(out), "--explain"]) == 0
     assert "our verdict:" in capsys.readouterr().out
+
+
+def test_long_values_are_shown_from_their_first_difference() -> None:
+    original = synthetic_input()
+    decoded = deserialize_stateless_input(original)
+    payload = decoded.new_payload_request.execution_payload
+    assert payload.block_access_list is not None
+    changed_list = payload.block_access_list[:-1] + b"\x00"
+    changed = dataclasses.replace(
+        decoded,
+        new_payload_request=dataclasses.replace(
+            decoded.new_payload_request,
+            execution_payload=dataclasses.replace(
+                payload, block_access_list=changed_list
+            ),
+        ),
+    )
+    report = diff_inputs(original, serialize_stateless_input(changed))
+    first = report["first_difference"]
+    assert first["path"] == "new_payload_request.execution_payload.block_access_list"
+    position = len(changed_list) - 1
+    assert first["a"].startswith(
+        f"(from byte {position}) 0x{payload.block_access_list[-1:].hex()}"
+    )
+    assert first["b"].startswith(f"(from byte {position}) 0x00")

@@ -83,6 +83,28 @@ def show_bytes(value: bytes) -> str:
     return f"0x{value[:SHOWN_BYTES].hex()}... ({len(value)} bytes)"
 
 
+def first_differing_byte(a: bytes, b: bytes) -> int:
+    """Return the index of the first byte where two strings differ."""
+    return next(
+        (i for i, (left, right) in enumerate(zip(a, b)) if left != right),
+        min(len(a), len(b)),
+    )
+
+
+def show_bytes_pair(a: bytes, b: bytes) -> tuple[str, str]:
+    """Show two differing byte strings from where they start to differ."""
+    start = first_differing_byte(a, b)
+    if start < SHOWN_BYTES:
+        return show_bytes(a), show_bytes(b)
+    return show_bytes_from(a, start), show_bytes_from(b, start)
+
+
+def show_bytes_from(value: bytes, start: int) -> str:
+    """Show a long byte string from the byte where a difference starts."""
+    window = value[start : start + SHOWN_BYTES]
+    return f"(from byte {start}) 0x{window.hex()}... ({len(value)} bytes)"
+
+
 def show_value(value: Any) -> str:
     """Show one field value the way the report prints it."""
     if value is None:
@@ -163,6 +185,9 @@ def field_differences(a: Any, b: Any, path: str) -> Iterator[dict[str, str]]:
             left = a[index] if index < len(a) else None
             right = b[index] if index < len(b) else None
             yield from field_differences(left, right, f"{path}[{index}]")
+    elif isinstance(a, bytes) and isinstance(b, bytes) and a != b:
+        left, right = show_bytes_pair(a, b)
+        yield {"path": path, "a": left, "b": right}
     elif a != b:
         yield {"path": path, "a": show_value(a), "b": show_value(b)}
 
@@ -382,10 +407,7 @@ def first_byte_difference(a: bytes, b: bytes) -> dict[str, str] | None:
     """Locate the first differing byte when the inputs cannot be decoded."""
     if a == b:
         return None
-    index = next(
-        (i for i, (left, right) in enumerate(zip(a, b)) if left != right),
-        min(len(a), len(b)),
-    )
+    index = first_differing_byte(a, b)
     return {
         "path": f"byte {index}",
         "a": show_bytes(a[index : index + 8]) if index < len(a) else "(end)",
