@@ -247,7 +247,7 @@ class ForkChain:
         fields: dict[str, Any] = {
             "chain_id": CHAIN_ID,
             "nonce": self.next_nonce(sender_index) if nonce is None else nonce,
-            "max_priority_fee_per_gas": 1,
+            "max_priority_fee_per_gas": extra.pop("max_priority_fee_per_gas", 1),
             "max_fee_per_gas": MAX_FEE,
             "gas": gas,
             "to": to,

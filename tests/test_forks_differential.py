@@ -409,3 +409,30 @@ def test_osaka_transaction_gas_cap() -> None:
     assert error.exception == TransactionException.GAS_LIMIT_EXCEEDS_MAXIMUM
     at_cap = chain.transaction(1, to=SENDERS[0], gas=2**24, nonce=0)
     eels.apply(chain.add_block([at_cap]))
+
+
+@pytest.mark.parametrize("fork", (ProtocolFork.Paris, ProtocolFork.Osaka))
+def test_touched_empty_accounts_are_kept_after_the_merge(fork) -> None:
+    """Regression: py-evm still deletes touched empty accounts ([EIP-161])."""
+    empty = bytes.fromhex("e0" * 20)
+    absent = bytes.fromhex("ab" * 20)
+    alloc = default_alloc(fork)
+    alloc[empty] = {"balance": 0, "nonce": 0, "code": b"", "storage": {}}
+    chain = ForkChain(fork, vm_class_for(fork), alloc)
+    eels = EelsChain(fork, alloc)
+    eels.start(chain.blocks[0])
+    txs = [
+        chain.transaction(0, to=empty, gas=21_000),
+        call_precompile(chain, absent.rjust(32, b"\x00"), b"", sender=1),
+    ]
+    coinbase = bytes.fromhex("cb" * 20)
+    eels.apply(chain.add_block(txs, coinbase=coinbase))
+    state = chain.chain.get_vm().state
+    assert state.account_exists(empty)
+    assert not state.account_exists(absent)
+    # A coinbase that earns no fee stays absent (the specification's balance
+    # update deletes the empty account it would create).
+    unpaid = bytes.fromhex("cc" * 20)
+    no_tip = chain.transaction(2, to=SENDERS[3], gas=21_000, max_priority_fee_per_gas=0)
+    eels.apply(chain.add_block([no_tip], coinbase=unpaid))
+    assert not chain.chain.get_vm().state.account_exists(unpaid)

@@ -47,6 +47,7 @@ from eth.vm.forks.paris.state import ParisState as PyEvmParisState
 from eth.vm.forks.paris.state import (
     ParisTransactionExecutor as PyEvmParisTransactionExecutor,
 )
+from eth.vm.forks.spurious_dragon.state import SpuriousDragonTransactionExecutor
 from eth_keys.constants import SECPK1_N
 from eth_typing import Address
 from eth_utils import keccak
@@ -138,7 +139,15 @@ def calculate_calldata_tokens(data: bytes) -> int:
 
 
 class ParisTransactionExecutor(PyEvmParisTransactionExecutor):
-    """Validate with named refusals before py-evm's own (backstop) checks."""
+    """
+    Named transaction refusals, and no touch-based account clearing.
+
+    After the merge the specification no longer deletes every touched empty
+    account ([EIP-161] as amended by [EIP-7523]); it only deletes an account
+    that a balance change leaves empty. In a transaction that is the coinbase
+    after its fee credit (py-evm's other empty accounts came from its
+    ``touch_account``, which the guest's state does not do).
+    """
 
     def validate_transaction(self, transaction: SignedTransactionAPI) -> None:
         """Refuse an invalid transaction by the specification's rule name."""
@@ -146,6 +155,19 @@ class ParisTransactionExecutor(PyEvmParisTransactionExecutor):
         state.validate_transaction_format(transaction)
         state.validate_transaction(transaction)
         transaction.validate()
+
+    def finalize_computation(
+        self, transaction: SignedTransactionAPI, computation: ComputationAPI
+    ) -> ComputationAPI:
+        """Settle gas and fees, then delete the coinbase if it is left empty."""
+        computation = super(
+            SpuriousDragonTransactionExecutor, self
+        ).finalize_computation(transaction, computation)
+        state = self.vm_state
+        coinbase = state.coinbase
+        if state.account_exists(coinbase) and state.account_is_empty(coinbase):
+            state.delete_account(coinbase)
+        return computation
 
 
 class ParisState(PyEvmParisState):
@@ -159,6 +181,9 @@ class ParisState(PyEvmParisState):
 
     computation_class = ParisComputation
     transaction_executor_class: type[TransactionExecutorAPI] = ParisTransactionExecutor
+
+    def touch_account(self, address: Address) -> None:
+        """Create nothing: a call without value leaves absent accounts absent."""
 
     def validate_transaction_format(self, transaction: SignedTransactionAPI) -> None:
         """Refuse a transaction that is invalid whatever the state."""
