@@ -14,12 +14,14 @@ from guest.errors import Phase
 from guest.host.diff import diff, diff_inputs, diff_outputs, render
 from guest.host.mutators import CATALOGUE, MutationNotApplicable
 from guest.schema import (
+    ProtocolFork,
     StatelessInput,
     StatelessValidationResult,
     deserialize_stateless_input,
     serialize_stateless_input,
     serialize_stateless_output,
 )
+from tests.factories import sample_input
 from tests.test_mutators import REGULAR_NAMES, account_trie, synthetic_input
 
 ROOT = bytes(range(32))
@@ -284,3 +286,14 @@ def test_long_values_are_shown_from_their_first_difference() -> None:
         f"(from byte {position}) 0x{payload.block_access_list[-1:].hex()}"
     )
     assert first["b"].startswith(f"(from byte {position}) 0x00")
+
+
+def test_inputs_of_two_forks() -> None:
+    prague = serialize_stateless_input(sample_input(ProtocolFork.Prague))
+    amsterdam = serialize_stateless_input(sample_input(ProtocolFork.Amsterdam))
+    report = diff_inputs(prague, amsterdam)
+    paths = {item["path"]: item for item in report["field_differences"]}
+    assert paths["new_payload_request.execution_payload.slot_number"]["a"] == "(absent)"
+    assert paths["schema_id"]["a"] == "0x1101 (Prague)"
+    assert paths["schema_id"]["b"] == "0x1501 (Amsterdam)"
+    assert report["a"]["schema_id"] == "0x1101 (Prague)"

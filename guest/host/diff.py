@@ -199,10 +199,18 @@ def request_differences(a: StatelessInput, b: StatelessInput) -> list[dict[str, 
             a.new_payload_request, b.new_payload_request, "new_payload_request"
         )
     )
-    for name in ("chain_id", "schema_id"):
-        left, right = getattr(a, name), getattr(b, name)
-        if left != right:
-            differences.append({"path": name, "a": str(left), "b": str(right)})
+    if a.chain_id != b.chain_id:
+        differences.append(
+            {"path": "chain_id", "a": str(a.chain_id), "b": str(b.chain_id)}
+        )
+    if a.schema_id != b.schema_id:
+        differences.append(
+            {
+                "path": "schema_id",
+                "a": show_schema_id(a.schema_id),
+                "b": show_schema_id(b.schema_id),
+            }
+        )
     return differences
 
 
