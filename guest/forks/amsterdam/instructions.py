@@ -224,7 +224,7 @@ def sstore(computation: AmsterdamComputation) -> None:
     cost = COLD_STORAGE_ACCESS if cold else WARM_ACCESS
     meter.check_gas(max(cost, SSTORE_SENTRY), "SSTORE")
     state.mark_storage_warm(address, slot)
-    original = state.get_storage(address, slot, from_journal=False)
+    original = original_storage(computation, slot)
     current = state.get_storage(address, slot)
 
     if original == current != new:
@@ -237,6 +237,14 @@ def sstore(computation: AmsterdamComputation) -> None:
     meter.consume_gas(cost, reason="SSTORE")
     meter.consume_state_gas(state_gas, reason="SSTORE new slot")
     state.set_storage(address, slot, new)
+
+
+def original_storage(computation: AmsterdamComputation, slot: int) -> int:
+    """Return a slot's value at transaction start (0 if created in the tx)."""
+    address = computation.msg.storage_address
+    if address in computation.created_accounts:
+        return 0
+    return computation.state.get_storage(address, slot, from_journal=False)
 
 
 def storage_refund(original: int, current: int, new: int) -> int:
@@ -549,8 +557,9 @@ def selfdestruct(computation: AmsterdamComputation) -> None:
         cost += access_cost(True)
     meter.check_gas(cost, "SELFDESTRUCT")
     state.mark_address_warm(beneficiary)
+    beneficiary_alive = is_account_alive(state, beneficiary)
     amount = state.get_balance(originator)
-    creates_account = amount != 0 and not is_account_alive(state, beneficiary)
+    creates_account = amount != 0 and not beneficiary_alive
     if creates_account:
         cost += SELFDESTRUCT_NEW_ACCOUNT
     meter.consume_gas(cost, reason="SELFDESTRUCT")
