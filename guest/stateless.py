@@ -26,15 +26,15 @@ A fork's VM class takes part through py-evm's usual methods
 
 - ``header_commitments``: the ordered ``(header field, BlockException)``
   pairs compared after execution (default ``HEADER_COMMITMENTS``);
-- ``max_block_rlp_size``: the RLP block-size limit ([EIP-7934]), if any.
+- ``validate_block_size(block)`` (a class method): refuses a block whose
+  RLP exceeds the fork's size cap ([EIP-7934]), if the fork has one.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-import rlp
 from eth.abc import BlockAPI, BlockHeaderAPI, VirtualMachineAPI, WithdrawalAPI
 from eth.consensus.context import ConsensusContext
 from eth.db.chain import ChainDB
@@ -132,14 +132,12 @@ def stateless_vm_class(vm_class: type[VirtualMachineAPI]) -> type[VirtualMachine
 
 
 def validate_block_size(vm_class: type[VirtualMachineAPI], block: BlockAPI) -> None:
-    """Refuse a block whose RLP exceeds the fork's size limit ([EIP-7934])."""
-    limit: int | None = getattr(vm_class, "max_block_rlp_size", None)
-    if limit is not None:
-        size = len(rlp.encode(block))
-        if size > limit:
-            raise InvalidBlock(
-                BlockException.RLP_BLOCK_LIMIT_EXCEEDED, f"{size} > {limit} bytes"
-            )
+    """Let the fork refuse an oversized block ([EIP-7934]), if it caps the size."""
+    fork_check: Callable[[BlockAPI], None] | None = getattr(
+        vm_class, "validate_block_size", None
+    )
+    if fork_check is not None:
+        fork_check(block)
 
 
 def execute_block(
