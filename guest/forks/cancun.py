@@ -52,7 +52,7 @@ from eth_typing import Address
 from ..chain_config import CANCUN_BLOB_SCHEDULE, BlobSchedule
 from ..errors import BlockException, InvalidBlock, InvalidTransaction
 from ..errors import TransactionException as TxError
-from .paris import with_fixed_modexp
+from .paris import HeaderCommitments, with_fixed_modexp
 from .shanghai import (
     ShanghaiComputation,
     ShanghaiState,
@@ -154,6 +154,9 @@ class CancunVM(ShanghaiVM, PyEvmCancunVM):
 
     _state_class = CancunState
     blob_schedule: ClassVar[BlobSchedule] = CANCUN_BLOB_SCHEDULE
+    header_commitments: ClassVar[HeaderCommitments] = ShanghaiVM.header_commitments + (
+        ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
+    )
 
     @classmethod
     def max_blob_gas_per_block(cls) -> int:
@@ -264,10 +267,3 @@ class CancunVM(ShanghaiVM, PyEvmCancunVM):
         super().block_preprocessing(block)
         parent_beacon_block_root = cast(bytes, block.header.parent_beacon_block_root)
         self.process_system_call(BEACON_ROOTS_ADDRESS, parent_beacon_block_root)
-
-    @classmethod
-    def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
-        """Add the blob gas used after the withdrawals root."""
-        return super().commitment_checks() + (
-            ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
-        )

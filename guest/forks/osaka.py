@@ -207,6 +207,7 @@ class OsakaVM(PragueVM):
     fork = "osaka"
     _state_class = OsakaState
     blob_schedule: ClassVar[BlobSchedule] = OSAKA_BLOB_SCHEDULE
+    max_block_rlp_size: ClassVar[int] = MAX_RLP_BLOCK_SIZE
 
     @classmethod
     def calculate_excess_blob_gas(cls, parent_header: BlockHeaderAPI) -> int:
@@ -228,10 +229,10 @@ class OsakaVM(PragueVM):
     def validate_block_size(cls, block: BlockAPI) -> None:
         """Refuse a block whose RLP encoding exceeds the cap ([EIP-7934])."""
         size = len(rlp.encode(block))
-        if size > MAX_RLP_BLOCK_SIZE:
+        if size > cls.max_block_rlp_size:
             raise InvalidBlock(
                 BlockException.RLP_BLOCK_LIMIT_EXCEEDED,
-                f"{size} > {MAX_RLP_BLOCK_SIZE}",
+                f"{size} > {cls.max_block_rlp_size}",
             )
 
     def validate_block(self, block: BlockAPI) -> None:

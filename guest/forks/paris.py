@@ -26,7 +26,7 @@ inherits:
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from eth import constants
 from eth._utils.address import force_bytes_to_address
@@ -63,6 +63,17 @@ EMPTY_OMMERS_HASH = keccak(bytes.fromhex("c0"))
 POST_MERGE_NONCE = b"\x00" * 8
 GAS_LIMIT_ADJUSTMENT_FACTOR = constants.GAS_LIMIT_ADJUSTMENT_FACTOR
 GAS_LIMIT_MINIMUM = constants.GAS_LIMIT_MINIMUM
+
+HeaderCommitments = tuple[tuple[str, BlockException], ...]
+
+PARIS_HEADER_COMMITMENTS: HeaderCommitments = (
+    ("gas_used", BlockException.INVALID_GAS_USED),
+    ("transaction_root", BlockException.INVALID_TRANSACTIONS_ROOT),
+    ("state_root", BlockException.INVALID_STATE_ROOT),
+    ("receipt_root", BlockException.INVALID_RECEIPTS_ROOT),
+    ("bloom", BlockException.INVALID_LOG_BLOOM),
+)
+"""Header values execution recomputes, in the order the specification compares."""
 
 Precompile = Callable[[ComputationAPI], ComputationAPI]
 PrecompileTable = dict[Address, Precompile]
@@ -286,6 +297,7 @@ class ParisVM(PyEvmParisVM):
 
     _state_class = ParisState
     _transactions_applied = 0
+    header_commitments: ClassVar[HeaderCommitments] = PARIS_HEADER_COMMITMENTS
 
     @classmethod
     def validate_header(
@@ -394,10 +406,4 @@ class ParisVM(PyEvmParisVM):
     @classmethod
     def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
         """List header commitments in the order the specification checks them."""
-        return (
-            ("gas_used", BlockException.INVALID_GAS_USED),
-            ("transaction_root", BlockException.INVALID_TRANSACTIONS_ROOT),
-            ("state_root", BlockException.INVALID_STATE_ROOT),
-            ("receipt_root", BlockException.INVALID_RECEIPTS_ROOT),
-            ("bloom", BlockException.INVALID_LOG_BLOOM),
-        )
+        return cls.header_commitments

@@ -66,7 +66,7 @@ from ..chain_config import (
 from ..errors import BlockException, InvalidBlock, InvalidTransaction
 from ..errors import TransactionException as TxError
 from .cancun import CancunComputation, CancunState, CancunTransactionExecutor, CancunVM
-from .paris import calculate_calldata_tokens, with_fixed_modexp
+from .paris import HeaderCommitments, calculate_calldata_tokens, with_fixed_modexp
 
 TRANSACTION_BASE_COST = 21_000
 DELEGATED_CODE_SIZE = len(DELEGATION_DESIGNATION_PREFIX) + 20
@@ -220,6 +220,9 @@ class PragueVM(CancunVM, PyEvmPragueVM):
     _state_class = PragueState
     blob_schedule: ClassVar[BlobSchedule] = PRAGUE_BLOB_SCHEDULE
     deposit_contract_address: ClassVar[bytes] = MAINNET_DEPOSIT_CONTRACT_ADDRESS
+    header_commitments: ClassVar[HeaderCommitments] = CancunVM.header_commitments + (
+        ("requests_hash", BlockException.INVALID_REQUESTS),
+    )
 
     def block_preprocessing(self, block: BlockAPI) -> None:
         """Also store the parent hash through the history contract."""
@@ -263,10 +266,3 @@ class PragueVM(CancunVM, PyEvmPragueVM):
         processed = block.copy(header=header)
         processed.block_requests = requests
         return processed
-
-    @classmethod
-    def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
-        """Add the requests hash after the blob gas used."""
-        return super().commitment_checks() + (
-            ("requests_hash", BlockException.INVALID_REQUESTS),
-        )

@@ -13,6 +13,8 @@ Adds to the Paris base: the initcode size limit as a transaction validity rule
 the block commitments ([EIP-4895]).
 """
 
+from typing import ClassVar
+
 from eth.abc import SignedTransactionAPI, TransactionExecutorAPI
 from eth.constants import CREATE_CONTRACT_ADDRESS
 from eth.vm.forks.shanghai import ShanghaiVM as PyEvmShanghaiVM
@@ -27,6 +29,7 @@ from eth.vm.forks.shanghai.state import (
 
 from ..errors import BlockException, InvalidTransaction, TransactionException
 from .paris import (
+    HeaderCommitments,
     ParisComputation,
     ParisState,
     ParisTransactionExecutor,
@@ -70,10 +73,6 @@ class ShanghaiVM(ParisVM, PyEvmShanghaiVM):
     """Shanghai VM: Paris hooks plus the withdrawals root commitment."""
 
     _state_class = ShanghaiState
-
-    @classmethod
-    def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
-        """Add the withdrawals root after the bloom."""
-        return super().commitment_checks() + (
-            ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
-        )
+    header_commitments: ClassVar[HeaderCommitments] = ParisVM.header_commitments + (
+        ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
+    )
