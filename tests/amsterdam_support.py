@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass, field
 
+import rlp
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.atomic import AtomicDB
-from eth.vm.forks.prague.transactions import PragueTransactionBuilder
+from eth.vm.forks.prague.transactions import Authorization, PragueTransactionBuilder
 from eth_keys import keys
 from eth_typing import Address
+from eth_utils import keccak
 
 from guest.forks.amsterdam.computation import AmsterdamExecutionContext
 from guest.forks.amsterdam.transactions import (
@@ -132,3 +134,39 @@ def push(value: int) -> bytes:
 
 def sstore(slot: int, value: int) -> bytes:
     return push(value) + push(slot) + b"\x55"
+
+
+AUTHORITY_KEY = keys.PrivateKey(b"\x02" * 32)
+AUTHORITY = Address(AUTHORITY_KEY.public_key.to_canonical_address())
+SET_CODE_MAGIC = b"\x05"
+
+
+def authorization(target: bytes, *, nonce: int = 0, chain_id: int = CHAIN_ID):
+    """Sign an EIP-7702 authorization by ``AUTHORITY`` for ``target``."""
+    digest = keccak(SET_CODE_MAGIC + rlp.encode([chain_id, target, nonce]))
+    signature = AUTHORITY_KEY.sign_msg_hash(digest)
+    return Authorization(
+        chain_id=chain_id,
+        address=target,
+        nonce=nonce,
+        y_parity=signature.v,
+        r=signature.r,
+        s=signature.s,
+    )
+
+
+def set_code_tx(authorizations, *, to: bytes = OTHER, gas: int = 1_000_000, value=0):
+    """Sign a type-4 transaction from ``SENDER``."""
+    unsigned = PragueTransactionBuilder.new_unsigned_set_code_transaction(
+        chain_id=CHAIN_ID,
+        nonce=0,
+        max_priority_fee_per_gas=GAS_PRICE - BASE_FEE,
+        max_fee_per_gas=GAS_PRICE,
+        gas=gas,
+        to=to,
+        value=value,
+        data=b"",
+        access_list=(),
+        authorization_list=authorizations,
+    )
+    return unsigned.as_signed_transaction(KEY)

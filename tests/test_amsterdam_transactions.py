@@ -10,6 +10,7 @@ from guest.forks.amsterdam.transactions import (
     calculate_intrinsic_gas,
 )
 from tests.amsterdam_support import (
+    AUTHORITY,
     BASE_FEE,
     BLOCK_GAS_LIMIT,
     COINBASE,
@@ -20,10 +21,12 @@ from tests.amsterdam_support import (
     SENDER,
     Account,
     access_list_tx,
+    authorization,
     fee_market_tx,
     legacy_tx,
     make_state,
     run,
+    set_code_tx,
 )
 
 TX_ERROR = TransactionException
@@ -262,3 +265,79 @@ def test_receipt_carries_status_and_cumulative_gas():
     assert counters.header_gas_used == max(
         counters.execution_gas_used, counters.state_gas_used
     )
+
+
+# -- EIP-7702 runtime charges (EIP-2780 / EIP-8037) -- #
+SET_CODE_INTRINSIC = 12_000 + 3_000 + 7_816  # base, cold recipient, one authorization
+
+
+def test_delegation_to_a_new_authority_charges_account_write_and_indicator():
+    state = funded_state()
+    output = run(state, set_code_tx([authorization(CONTRACT)]))
+    assert output.succeeded
+    assert state.get_code(AUTHORITY) == b"\xef\x01\x00" + CONTRACT
+    assert state.get_nonce(AUTHORITY) == 1
+    assert output.execution_gas_used == SET_CODE_INTRINSIC + 9_000
+    assert output.state_gas_used == 183_600 + 35_190
+
+
+def test_delegation_of_an_existing_delegated_authority_charges_the_write_only():
+    state = funded_state(
+        {AUTHORITY: Account(balance=1, code=b"\xef\x01\x00" + OTHER, nonce=0)}
+    )
+    output = run(state, set_code_tx([authorization(CONTRACT)]))
+    assert output.succeeded
+    assert state.get_code(AUTHORITY) == b"\xef\x01\x00" + CONTRACT
+    assert output.execution_gas_used == SET_CODE_INTRINSIC + 9_000
+    assert output.state_gas_used == 0
+
+
+def test_invalid_authorization_is_skipped():
+    state = funded_state()
+    output = run(state, set_code_tx([authorization(CONTRACT, nonce=1)]))
+    assert output.succeeded
+    assert state.get_code(AUTHORITY) == b""
+    assert output.execution_gas_used == SET_CODE_INTRINSIC
+    assert output.state_gas_used == 0
+
+
+def test_two_authorizations_for_one_authority_pay_once():
+    state = funded_state()
+    auths = [authorization(CONTRACT), authorization(OTHER, nonce=1)]
+    output = run(state, set_code_tx(auths, gas=1_000_000))
+    assert output.succeeded
+    assert state.get_code(AUTHORITY) == b"\xef\x01\x00" + OTHER
+    assert state.get_nonce(AUTHORITY) == 2
+    assert output.execution_gas_used == SET_CODE_INTRINSIC + 7_816 + 9_000
+    assert output.state_gas_used == 183_600 + 35_190
+
+
+def test_delegations_survive_a_failed_top_frame():
+    # The recipient's code halts; the committed authorization state gas stays.
+    state = funded_state({CONTRACT: Account(nonce=1, code=b"\xfe")})
+    output = run(state, set_code_tx([authorization(OTHER)], to=CONTRACT))
+    assert not output.succeeded
+    assert state.get_code(AUTHORITY) == b"\xef\x01\x00" + OTHER
+    assert output.state_gas_used == 183_600 + 35_190
+
+
+def test_preparation_failure_reverts_the_delegations():
+    gas = SET_CODE_INTRINSIC + 9_000 + 100_000  # cannot pay the new account
+    state = funded_state()
+    output = run(state, set_code_tx([authorization(CONTRACT)], gas=gas))
+    assert not output.succeeded
+    assert state.get_code(AUTHORITY) == b""
+    assert output.gas_used == gas
+    assert output.state_gas_used == 0
+
+
+def test_call_to_a_delegated_account_pays_the_target_access():
+    state = funded_state(
+        {
+            AUTHORITY: Account(balance=1, nonce=1, code=b"\xef\x01\x00" + CONTRACT),
+            CONTRACT: Account(nonce=1, code=b"\x00"),
+        }
+    )
+    output = run(state, legacy_tx(to=AUTHORITY))
+    assert output.succeeded
+    assert output.execution_gas_used == 12_000 + 3_000 + 3_000
