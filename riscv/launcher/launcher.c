@@ -9,7 +9,8 @@
  *
  * Hosted builds read three optional environment variables, for development
  * only (a zkVM has no environment, so getenv gives NULL and the defaults
- * hold): ZKVM_GUEST_PATH (directories put in front of sys.path),
+ * hold): ZKVM_GUEST_PATH (the directories to find the guest in, instead of
+ * the checkout the launcher was built from),
  * ZKVM_ENTRY ("module:function" instead of guest:run_stateless_guest) and
  * ZKVM_ACCELERATORS=0 (leave the guest on its pure-Python libraries).
  */
@@ -25,8 +26,13 @@
 #ifndef LAUNCHER_HOME
 #define LAUNCHER_HOME "/usr"
 #endif
-#ifndef LAUNCHER_PATH
-#define LAUNCHER_PATH ""
+/* Where the guest package is: the checkout it was built from. */
+#ifndef LAUNCHER_GUEST_PATH
+#define LAUNCHER_GUEST_PATH ""
+#endif
+/* Where its dependencies are, as the riscv64 interpreter sees them. */
+#ifndef LAUNCHER_LIBRARY_PATH
+#define LAUNCHER_LIBRARY_PATH ""
 #endif
 
 #define DEFAULT_ENTRY "guest:run_stateless_guest"
@@ -94,9 +100,11 @@ static int start_interpreter(void)
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status))
         return -1;
+    const char *guest_path = getenv("ZKVM_GUEST_PATH");
     Py_ssize_t position = 0;
-    if (prepend_search_path(getenv("ZKVM_GUEST_PATH"), &position) < 0 ||
-        prepend_search_path(LAUNCHER_PATH, &position) < 0)
+    if (prepend_search_path(guest_path ? guest_path : LAUNCHER_GUEST_PATH,
+                            &position) < 0 ||
+        prepend_search_path(LAUNCHER_LIBRARY_PATH, &position) < 0)
         return -1;
     return 0;
 }
