@@ -27,7 +27,6 @@ from typing import Any
 import rlp
 from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth_utils import keccak
-from trie import HexaryTrie
 
 from .errors import InvalidPayload, StatelessException
 from .schema import ExecutionPayload, ExecutionRequests, NewPayloadRequest, Withdrawal
@@ -43,15 +42,71 @@ BUILDER_DEPOSIT_REQUEST_TYPE = b"\x03"
 BUILDER_EXIT_REQUEST_TYPE = b"\x04"
 
 UINT64_SIZE = 8
+HASH_SIZE = 32
+BRANCH_WIDTH = 16
+BLANK_ROOT_HASH = keccak(rlp.encode(b""))
 
 
 def trie_root(values: Sequence[bytes]) -> bytes:
-    """Return the root of the trie mapping ``rlp(index)`` to each value."""
-    trie = HexaryTrie({})
-    with trie.squash_changes() as memory_trie:
-        for index, value in enumerate(values):
-            memory_trie[rlp.encode(index)] = value
-    return trie.root_hash
+    """
+    Return the root of the trie mapping ``rlp(index)`` to each value.
+
+    The keys are known and few, so the trie is built bottom-up from the
+    sorted keys, without a node database.
+    """
+    if not values:
+        return BLANK_ROOT_HASH
+    items = sorted(
+        (_nibbles(rlp.encode(index)), value) for index, value in enumerate(values)
+    )
+    return keccak(rlp.encode(_trie_node(items, 0)))
+
+
+def _nibbles(key: bytes) -> tuple[int, ...]:
+    return tuple(nibble for byte in key for nibble in (byte >> 4, byte & 0x0F))
+
+
+def _hex_prefix(nibbles: Sequence[int], is_leaf: bool) -> bytes:
+    flag = 2 if is_leaf else 0
+    if len(nibbles) % 2:
+        packed = [flag + 1, *nibbles]
+    else:
+        packed = [flag, 0, *nibbles]
+    return bytes(high << 4 | low for high, low in zip(packed[::2], packed[1::2]))
+
+
+def _reference(node: list[Any]) -> Any:
+    """Embed a node shorter than a hash in its parent, else refer to its hash."""
+    encoded = rlp.encode(node)
+    return node if len(encoded) < HASH_SIZE else keccak(encoded)
+
+
+def _trie_node(items: Sequence[tuple[tuple[int, ...], bytes]], depth: int) -> list[Any]:
+    """Build the node holding `items` (sorted, distinct keys) below `depth` nibbles."""
+    first_key, first_value = items[0]
+    if len(items) == 1:
+        return [_hex_prefix(first_key[depth:], True), first_value]
+    last_key = items[-1][0]
+    shared = depth
+    while (
+        shared < len(first_key)
+        and shared < len(last_key)
+        and first_key[shared] == last_key[shared]
+    ):
+        shared += 1
+    if shared > depth:
+        child = _trie_node(items, shared)
+        return [_hex_prefix(first_key[depth:shared], False), _reference(child)]
+    branch: list[Any] = [b""] * (BRANCH_WIDTH + 1)
+    groups: dict[int, list[tuple[tuple[int, ...], bytes]]] = {}
+    for key, value in items:
+        if len(key) == depth:
+            branch[BRANCH_WIDTH] = value
+        else:
+            groups.setdefault(key[depth], []).append((key, value))
+    for nibble, group in groups.items():
+        branch[nibble] = _reference(_trie_node(group, depth + 1))
+    return branch
 
 
 def encode_withdrawal(withdrawal: Withdrawal) -> bytes:

@@ -1,12 +1,15 @@
 """Payload to header and block: commitments, block hash, versioned hashes."""
 
 import json
+import random
 from dataclasses import replace
 from hashlib import sha256
 
 import pytest
+import rlp
 from eth.vm.forks import ParisVM, ShanghaiVM
 from eth.vm.forks.shanghai.withdrawals import Withdrawal as PyEvmWithdrawal
+from trie import HexaryTrie
 
 from guest.errors import InvalidPayload, StatelessException
 from guest.payload import (
@@ -15,6 +18,7 @@ from guest.payload import (
     compute_requests_hash,
     encode_execution_requests,
     header_class_of,
+    trie_root,
 )
 from guest.schema import (
     ConsolidationRequest,
@@ -176,3 +180,22 @@ def test_upstream_payloads() -> None:
         "VersionedHashes": StatelessException.VERSIONED_HASHES_MISMATCH,
     }
     assert len(outcomes) == 18
+
+
+def reference_trie_root(values: list[bytes]) -> bytes:
+    """The same trie through the ``trie`` library's node database."""
+    trie = HexaryTrie({})
+    for index, value in enumerate(values):
+        trie[rlp.encode(index)] = value
+    return trie.root_hash
+
+
+def test_ordered_trie_root_matches_the_trie_library() -> None:
+    """Sizes across the one-byte/two-byte key boundary, embedded and hashed nodes."""
+    generator = random.Random(1)
+    for count in [*range(40), 127, 128, 129, 255, 256, 257, 600]:
+        for longest in (3, 200):
+            values = [
+                generator.randbytes(generator.randint(1, longest)) for _ in range(count)
+            ]
+            assert trie_root(values) == reference_trie_root(values), (count, longest)
