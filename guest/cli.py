@@ -20,8 +20,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .host.io import HostInputError, read_input_file, write_output_file
-from .host.runner import default_jobs, run_vectors
+from .host.io import (
+    HostInputError,
+    read_chain_config_file,
+    read_input_file,
+    write_output_file,
+)
+from .host.runner import GuestOptions, default_jobs, run_vectors
 from .stateless_guest import run_stateless_guest_with_verdict
 
 EXIT_OK = 0
@@ -40,7 +45,12 @@ TOOL_MODULES = (
 def command_run(args: argparse.Namespace) -> int:
     """Run the guest on one input and write its 43 output bytes."""
     input_bytes = read_input_file(args.input)
-    verdict = run_stateless_guest_with_verdict(input_bytes)
+    options = guest_options(args)
+    verdict = run_stateless_guest_with_verdict(
+        input_bytes,
+        chain_config=options.chain_config,
+        check_fork_schedule=options.check_fork_schedule,
+    )
     if args.output:
         write_output_file(args.output, verdict.output)
     elif args.hex or sys.stdout.isatty():
@@ -59,8 +69,33 @@ def command_vectors(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         json_report=args.json,
         junit_report=args.junit,
+        options=guest_options(args),
     )
     return EXIT_FAILED if summary.count("failed") else EXIT_OK
+
+
+def guest_options(args: argparse.Namespace) -> GuestOptions:
+    """Read the host-side chain settings shared by ``run`` and ``vectors``."""
+    chain_config = (
+        read_chain_config_file(args.chain_config) if args.chain_config else None
+    )
+    return GuestOptions(chain_config, args.check_fork_schedule)
+
+
+def add_chain_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options that configure the chain rather than the input."""
+    parser.add_argument(
+        "--chain-config",
+        metavar="FILE",
+        help="geth-style genesis JSON (or its config object): blob schedules and "
+        "deposit contract override the built-in configuration",
+    )
+    parser.add_argument(
+        "--check-fork-schedule",
+        action="store_true",
+        help="refuse a payload whose timestamp is outside the schema fork's "
+        "activation window (off by default, as in the spec)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("input", help="input file: binary, .hex, or - for stdin")
     run.add_argument("-o", "--output", help="write the output here (.hex for hex)")
     run.add_argument("--hex", action="store_true", help="print the output as hex")
+    add_chain_options(run)
     run.set_defaults(func=command_run)
 
     vectors = commands.add_parser(
@@ -94,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vectors.add_argument("--json", metavar="FILE", help="write a JSON report")
     vectors.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    add_chain_options(vectors)
     vectors.set_defaults(func=command_vectors)
 
     for module_name in TOOL_MODULES:

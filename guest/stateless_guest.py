@@ -18,6 +18,7 @@ the reason for a refusal; the host-side tools use it, the zkVM does not.
 
 from dataclasses import dataclass
 
+from .chain_config import ChainConfig
 from .errors import Refusal, UndecodableInput
 from .profile import mark_phase
 from .schema import (
@@ -59,8 +60,20 @@ class Verdict:
         return self.status
 
 
-def run_stateless_guest_with_verdict(input_bytes: bytes) -> Verdict:
-    """Run the guest and keep the reason for its answer."""
+def run_stateless_guest_with_verdict(
+    input_bytes: bytes,
+    *,
+    chain_config: ChainConfig | None = None,
+    check_fork_schedule: bool = False,
+) -> Verdict:
+    """
+    Run the guest and keep the reason for its answer.
+
+    A host may supply a chain configuration (blob schedules, deposit contract)
+    in place of the built-in one for the input's chain id, and may ask for the
+    payload timestamp to be checked against the schema fork's activation
+    window. Neither changes the wire format; the zkVM runs with neither.
+    """
     mark_phase("decode")
     try:
         stateless_input = deserialize_stateless_input(input_bytes)
@@ -68,7 +81,11 @@ def run_stateless_guest_with_verdict(input_bytes: bytes) -> Verdict:
         return _undecodable(str(error))
     except Exception as error:  # a decoder defect must not abort the guest
         return _undecodable(f"{type(error).__name__}: {error}")
-    result = verify_stateless_new_payload(stateless_input)
+    result = verify_stateless_new_payload(
+        stateless_input,
+        chain_config=chain_config,
+        check_fork_schedule=check_fork_schedule,
+    )
     mark_phase("write output")
     return Verdict(serialize_stateless_output(result), result)
 

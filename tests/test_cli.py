@@ -6,6 +6,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from guest.cli import main
 from guest.schema import serialize_stateless_input
 from tests.conftest import UPSTREAM_VECTORS, shared_file
@@ -152,3 +154,47 @@ def test_vectors_on_upstream_set(capsys):
     passed, failed = (int(part.split()[0]) for part in last.split(", ")[:2])
     assert passed + failed == 25
     assert passed >= 21  # every case that needs no execution
+
+
+def valid_upstream_input(tmp_path: Path) -> Path:
+    cases = json.loads(shared_file(UPSTREAM_VECTORS).read_text())["cases"]
+    case = next(case for case in cases if case["rule"] == "valid")
+    source = tmp_path / "valid.hex"
+    source.write_text(case["statelessInputBytes"])
+    return source
+
+
+def test_fork_schedule_check_uses_the_supplied_config(tmp_path, capsys):
+    source = valid_upstream_input(tmp_path)
+    genesis = tmp_path / "genesis.json"
+    genesis.write_text(json.dumps({"config": {"chainId": 1, "amsterdamTime": 2**40}}))
+    assert main(["run", str(source), "--hex", "--chain-config", str(genesis)]) == 0
+    assert capsys.readouterr().err.strip() == "valid"
+    assert (
+        main(
+            [
+                "run",
+                str(source),
+                "--hex",
+                "--chain-config",
+                str(genesis),
+                "--check-fork-schedule",
+            ]
+        )
+        == 0
+    )
+    assert "StatelessException.FORK_NOT_ACTIVE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{", "not valid JSON"), ('{"config": {}}', "no chain config object")],
+)
+def test_bad_chain_config_file(tmp_path, capsys, content, message):
+    genesis = tmp_path / "genesis.json"
+    genesis.write_text(content)
+    source = tmp_path / "input.bin"
+    source.write_bytes(UNDECODABLE)
+    assert main(["run", str(source), "--chain-config", str(genesis)]) == 2
+    error = capsys.readouterr().err
+    assert str(genesis) in error and message in error

@@ -12,8 +12,12 @@ The command line accepts a binary file, ``-`` for standard input, or a
 Every failure is a ``HostInputError`` naming the file and what was wrong.
 """
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
+
+from ..chain_config import ChainConfig, load_chain_config
 
 HEX_SUFFIX = ".hex"
 STDIN_NAME = "-"
@@ -64,3 +68,21 @@ def write_output_file(path: str, data: bytes) -> None:
         file.write_bytes(payload)
     except OSError as error:
         raise HostInputError(f"{path}: cannot write ({error.strerror})") from None
+
+
+def read_chain_config_file(path: str) -> ChainConfig:
+    """Read a chain config: a geth-style genesis JSON or its ``config`` object."""
+    try:
+        document: Any = json.loads(Path(path).read_text())
+    except OSError as error:
+        raise HostInputError(f"{path}: cannot read ({error.strerror})") from None
+    except ValueError as error:
+        raise HostInputError(f"{path}: not valid JSON ({error})") from None
+    if isinstance(document, dict) and isinstance(document.get("config"), dict):
+        document = document["config"]
+    if not isinstance(document, dict) or "chainId" not in document:
+        raise HostInputError(f"{path}: no chain config object with a chainId")
+    try:
+        return load_chain_config(document)
+    except (KeyError, TypeError, ValueError) as error:
+        raise HostInputError(f"{path}: invalid chain config ({error})") from None

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
+from ..chain_config import ChainConfig
 from ..schema import STATELESS_VALIDATION_RESULT_SIZE, deserialize_stateless_output
 from ..stateless_guest import run_stateless_guest_with_verdict
 from .io import HostInputError, parse_hex
@@ -76,6 +77,14 @@ class CaseResult:
     verdict: str | None = None
     reason: str | None = None
     phase: str | None = None
+
+
+@dataclass(frozen=True)
+class GuestOptions:
+    """Host-side settings every case of a run is validated with."""
+
+    chain_config: ChainConfig | None = None
+    check_fork_schedule: bool = False
 
 
 @dataclass
@@ -251,13 +260,17 @@ def output_differences(expected: bytes, actual: bytes) -> list[str]:
     ]
 
 
-def run_case(case: VectorCase) -> CaseResult:
+def run_case(case: VectorCase, options: GuestOptions = GuestOptions()) -> CaseResult:
     """Run one case through the guest and judge it."""
     if case.error is not None:
         return CaseResult(case.name, "failed", message=case.error)
     if case.skip_reason is not None:
         return CaseResult(case.name, "skipped", message=case.skip_reason)
-    verdict = run_stateless_guest_with_verdict(case.input_bytes)
+    verdict = run_stateless_guest_with_verdict(
+        case.input_bytes,
+        chain_config=options.chain_config,
+        check_fork_schedule=options.check_fork_schedule,
+    )
     refusal = verdict.refusal
     common = {
         "actual_output": verdict.output.hex(),
@@ -304,7 +317,10 @@ def judge_validity(case: VectorCase, status: str, common: dict[str, Any]) -> Cas
 
 
 def run_cases(
-    cases: Iterable[VectorCase], jobs: int = 1, progress: "Progress | None" = None
+    cases: Iterable[VectorCase],
+    jobs: int = 1,
+    progress: "Progress | None" = None,
+    options: GuestOptions = GuestOptions(),
 ) -> RunSummary:
     """Run every case, in parallel when `jobs` > 1, keeping few in flight."""
     summary = RunSummary()
@@ -316,12 +332,12 @@ def run_cases(
 
     if jobs <= 1:
         for case in cases:
-            record(run_case(case))
+            record(run_case(case, options))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             pending: set[Future[CaseResult]] = set()
             for case in cases:
-                pending.add(pool.submit(run_case, case))
+                pending.add(pool.submit(run_case, case, options))
                 if len(pending) >= jobs * CASES_IN_FLIGHT_PER_JOB:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -470,6 +486,7 @@ def run_vectors(
     jobs: int = 1,
     json_report: str | None = None,
     junit_report: str | None = None,
+    options: GuestOptions = GuestOptions(),
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> RunSummary:
@@ -477,7 +494,9 @@ def run_vectors(
     out = out or sys.stdout
     err = err or sys.stderr
     progress = Progress(err, count_cases_cheaply(paths)) if err.isatty() else None
-    summary = run_cases(iter_vector_cases(paths), jobs=jobs, progress=progress)
+    summary = run_cases(
+        iter_vector_cases(paths), jobs=jobs, progress=progress, options=options
+    )
     for table in (failure_table(summary), skipped_table(summary)):
         if table:
             print(table, file=out)
