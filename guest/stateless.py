@@ -114,7 +114,7 @@ def ancestor_header_classes(
 ) -> tuple[type[BlockHeaderAPI], ...]:
     """Return the shapes an ancestor header may have: the fork's, then the previous."""
     classes = [header_class_of(fork_vm_class(fork, chain_config))]
-    if fork - 1 in ProtocolFork.__members__.values():
+    if fork > ProtocolFork.Paris:
         previous = header_class_of(fork_vm_class(ProtocolFork(fork - 1), chain_config))
         if previous not in classes:
             classes.append(previous)
