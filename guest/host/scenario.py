@@ -221,6 +221,8 @@ class BuiltScenario:
     """The blocks after genesis; the last one is the test block."""
     store: Mapping[bytes, bytes]
     """Every trie node and code the chain ever held, under its hash."""
+    requests: tuple[bytes, ...]
+    """The test block's request blobs, ``type || data`` [EIP-7685]."""
 
     @property
     def block(self) -> BlockAPI:
@@ -312,10 +314,22 @@ def _py_evm_state(alloc: Mapping[bytes, Account]) -> Any:
 # Blocks.
 
 
-def _chain_class(fork: ProtocolFork) -> type[Chain]:
+def _chain_class(
+    fork: ProtocolFork, requests: dict[int, tuple[bytes, ...]]
+) -> type[Chain]:
+    """Derive a one-fork chain whose VM notes each block's requests."""
+    vm_class: Any = vm_class_for(fork)
+
+    class RequestNotingVM(vm_class):  # type: ignore[valid-type,misc]
+        def block_postprocessing(self, block: BlockAPI) -> BlockAPI:
+            processed = super().block_postprocessing(block)
+            noted = getattr(processed, "block_requests", ())
+            requests[processed.header.block_number] = tuple(noted)
+            return processed  # type: ignore[no-any-return]
+
     return Chain.configure(
         __name__=f"Scenario{fork.name}Chain",
-        vm_configuration=((0, vm_class_for(fork)),),
+        vm_configuration=((0, RequestNotingVM),),
         chain_id=CHAIN_ID,
     )
 
@@ -476,7 +490,8 @@ def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
     """Build genesis, the empty ancestors and the test block of `scenario`."""
     alloc = genesis_alloc(scenario, fork)
     memory = MemoryDB()
-    chain = _chain_class(fork).from_genesis(
+    requests: dict[int, tuple[bytes, ...]] = {}
+    chain = _chain_class(fork, requests).from_genesis(
         AtomicDB(memory), _genesis_params(scenario, fork), _py_evm_state(alloc)
     )
     blocks = [_import_template(chain, fork, (), ()) for _ in range(scenario.ancestors)]
@@ -490,7 +505,15 @@ def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
         raise ValueError("withdrawals need Shanghai or later")
     blocks.append(_import_template(chain, fork, transactions, withdrawals))
     genesis = _genesis_block(chain, fork)
-    return BuiltScenario(fork, chain, alloc, genesis, tuple(blocks), memory.kv_store)
+    return BuiltScenario(
+        fork,
+        chain,
+        alloc,
+        genesis,
+        tuple(blocks),
+        memory.kv_store,
+        requests.get(blocks[-1].number, ()),
+    )
 
 
 def build_input(built: BuiltScenario) -> BuiltInput:
@@ -501,6 +524,7 @@ def build_input(built: BuiltScenario) -> BuiltInput:
         built.store,
         built.ancestor_headers[-MAX_WITNESS_HEADERS:],
         built.block,
+        built.requests if built.fork >= ProtocolFork.Prague else None,
     )
 
 

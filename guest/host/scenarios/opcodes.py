@@ -51,7 +51,7 @@ def _probe(code: bytes) -> Scenario:
 @scenario()
 def block_environment(fork: ProtocolFork) -> Scenario:
     """Store COINBASE, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT and more."""
-    opcodes = (COINBASE, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT)
+    opcodes: tuple[bytes, ...] = (COINBASE, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT)
     opcodes += (CHAINID, SELFBALANCE, BASEFEE)
     return _probe(
         b"".join(store_result(slot, opcode) for slot, opcode in enumerate(opcodes))
