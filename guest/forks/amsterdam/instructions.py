@@ -37,7 +37,12 @@ from eth._utils.address import (
 )
 from eth._utils.state import code_is_delegation_designation
 from eth.abc import ComputationAPI, StateAPI
-from eth.constants import CREATE_CONTRACT_ADDRESS, STACK_DEPTH_LIMIT, UINT_64_MAX
+from eth.constants import (
+    CREATE_CONTRACT_ADDRESS,
+    EMPTY_SHA3,
+    STACK_DEPTH_LIMIT,
+    UINT_64_MAX,
+)
 from eth.exceptions import (
     Halt,
     InsufficientStack,
@@ -121,6 +126,14 @@ def move_ether(
 def is_account_alive(state: StateAPI, address: Address) -> bool:
     """Tell whether the account exists and is not empty [EIP-161]."""
     return not state.account_is_empty(address)
+
+
+def has_code_or_nonce(state: StateAPI, address: Address) -> bool:
+    """Tell whether a creation at ``address`` collides [EIP-684].
+
+    Only the code hash is read: the code itself need not be in the witness.
+    """
+    return state.get_nonce(address) != 0 or state.get_code_hash(address) != EMPTY_SHA3
 
 
 def delegation_target(code: bytes) -> Address | None:
@@ -514,7 +527,7 @@ def generic_create(
     meter.consume_gas(child_gas, reason="create gas")
     reservoir = meter.take_state_gas_reservoir()
 
-    if state.get_nonce(address) != 0 or state.get_code(address) != b"":
+    if has_code_or_nonce(state, address):
         state.increment_nonce(creator)
         meter.state_gas_left += reservoir
         if creates_account:

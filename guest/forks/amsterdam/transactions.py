@@ -78,6 +78,7 @@ from .instructions import (
     SYSTEM_ADDRESS,
     AmsterdamMessage,
     delegation_target,
+    has_code_or_nonce,
     is_account_alive,
 )
 
@@ -598,7 +599,7 @@ def prepare_creation(
 ) -> AmsterdamMessage:
     """Refuse a collision and charge the new account of a creation."""
     target = tx_env.recipient
-    if state.get_nonce(target) != 0 or state.get_code(target) != b"":
+    if has_code_or_nonce(state, target):
         raise ContractCreationCollision(f"Address collision at 0x{target.hex()}")
     if not is_account_alive(state, target):
         meter.consume_state_gas(NEW_ACCOUNT_STATE_GAS, reason="created account")
