@@ -356,6 +356,12 @@ class EelsChain:
             blocks=[block], state=self.state, chain_id=self.chain_id
         )
 
+    def decode_header(self, header: Any) -> Any:
+        """Convert a py-evm header into the specification's header."""
+        from ethereum_rlp import rlp as eels_rlp
+
+        return eels_rlp.decode_to(self.blocks_module.Header, rlp.encode(header))
+
     def apply(self, block: BlockAPI) -> None:
         """Run the specification's state transition; it raises on any refusal."""
         from ethereum_rlp import rlp as eels_rlp

@@ -46,7 +46,6 @@ from eth.vm.forks.cancun.state import CancunState as PyEvmCancunState
 from eth.vm.forks.cancun.state import (
     CancunTransactionExecutor as PyEvmCancunTransactionExecutor,
 )
-from eth.vm.forks.cancun.state import fake_exponential
 from eth_typing import Address
 
 from ..chain_config import CANCUN_BLOB_SCHEDULE, BlobSchedule
@@ -66,6 +65,22 @@ def calculate_total_blob_gas(transaction: TransactionFieldsAPI) -> int:
     if getattr(transaction, "type_id", None) != BLOB_TX_TYPE:
         return 0
     return GAS_PER_BLOB * len(transaction.blob_versioned_hashes)  # type: ignore
+
+
+def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
+    """
+    Approximate ``factor * e ** (numerator / denominator)`` ([EIP-4844]).
+
+    Unlike py-evm's version, the series is not cut off after 10,000 terms.
+    """
+    i = 1
+    output = 0
+    numerator_accumulated = factor * denominator
+    while numerator_accumulated > 0:
+        output += numerator_accumulated
+        numerator_accumulated = (numerator_accumulated * numerator) // (denominator * i)
+        i += 1
+    return output // denominator
 
 
 def calculate_blob_gas_price(excess_blob_gas: int, schedule: BlobSchedule) -> int:
