@@ -1,6 +1,7 @@
 """Amsterdam opcodes: SLOTNUM, DUPN/SWAPN/EXCHANGE, repriced state access, 2-D gas."""
 
 import pytest
+from eth._utils.address import generate_contract_address
 from eth.exceptions import InvalidInstruction
 
 from guest.forks.amsterdam.instructions import (
@@ -254,8 +255,6 @@ def test_selfdestruct_of_a_created_contract_keeps_its_balance():
     state = make_state({SENDER: Account(balance=RICH)})
     output = run(state, legacy_tx(to=b"", value=5, data=init_code))
     assert output.succeeded
-    from eth._utils.address import generate_contract_address
-
     created = generate_contract_address(SENDER, 0)
     assert state.get_balance(created) == 5
     assert state.get_nonce(created) == 0
@@ -289,3 +288,57 @@ def test_transient_storage_does_not_outlive_the_transaction():
     state.lock_changes()
     assert run(state, legacy_tx(to=CONTRACT, nonce=1)).succeeded
     assert state.get_storage(CONTRACT, 0) == 0
+
+
+# -- CREATE (EIP-8037 new account and code deposit) -- #
+INIT_CODE = bytes.fromhex("60015f5360015ff3")  # returns the one-byte code 0x01
+CREATE_FROM_MEMORY = (
+    push(int.from_bytes(INIT_CODE, "big"))
+    + push(0)
+    + b"\x52"  # MSTORE: the init code lands at memory[24:32]
+    + push(8)
+    + push(24)
+    + push(0)
+    + b"\xf0"  # CREATE(0, 24, 8)
+    + POP
+)
+CREATE_PROLOGUE_GAS = 3 + 2 + 3 + 3 + 3 + 3 + 2  # pushes, MSTORE and its memory word
+
+
+def test_create_charges_new_account_and_code_deposit_state_gas():
+    state, output = call_contract(CREATE_FROM_MEMORY)
+    created = generate_contract_address(CONTRACT, 1)
+    assert output.succeeded
+    assert state.get_code(created) == b"\x01"
+    assert state.get_nonce(CONTRACT) == 2
+    assert output.state_gas_used == 183_600 + 1_530
+    init_code_execution = 16  # PUSH1 PUSH0 MSTORE8(+memory) PUSH1 PUSH0 RETURN
+    assert output.execution_gas_used == (
+        CALL_TO_CONTRACT_INTRINSIC
+        + CREATE_PROLOGUE_GAS
+        + 12_000
+        + 2
+        + init_code_execution
+        + 6
+        + 2
+    )
+
+
+def test_create_collision_burns_the_grant_and_bumps_the_nonce():
+    created = generate_contract_address(CONTRACT, 1)
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(nonce=1, code=CREATE_FROM_MEMORY),
+            created: Account(code=b"\x00"),
+        }
+    )
+    gas = 1_000_000
+    output = run(state, legacy_tx(to=CONTRACT, gas=gas))
+    assert output.succeeded
+    assert state.get_code(created) == b"\x00"
+    assert state.get_nonce(CONTRACT) == 2
+    gas_left = gas - CALL_TO_CONTRACT_INTRINSIC - CREATE_PROLOGUE_GAS - 12_002
+    kept = gas_left // 64
+    assert output.execution_gas_used == gas - (kept - 2)
+    assert output.state_gas_used == 0
