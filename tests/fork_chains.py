@@ -190,6 +190,7 @@ class ForkChain:
     vm_class: type[VM]
     alloc: dict[bytes, dict[str, Any]] = field(default_factory=dict)
     nonces: dict[bytes, int] = field(default_factory=dict)
+    genesis_params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.alloc:
@@ -211,6 +212,7 @@ class ForkChain:
             "coinbase": COINBASE,
             "base_fee_per_gas": BASE_FEE,
             "nonce": b"\x00" * 8,
+            **self.genesis_params,
         }
         state = {
             address: {
