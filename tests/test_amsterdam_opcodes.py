@@ -3,6 +3,7 @@
 import pytest
 from eth._utils.address import generate_contract_address
 from eth.exceptions import InvalidInstruction
+from eth_typing import Address
 
 from guest.forks.amsterdam.instructions import (
     SYSTEM_ADDRESS,
@@ -342,3 +343,38 @@ def test_create_collision_burns_the_grant_and_bumps_the_nonce():
     kept = gas_left // 64
     assert output.execution_gas_used == gas - (kept - 2)
     assert output.state_gas_used == 0
+
+
+def test_cross_frame_refill_repays_the_parents_spill():
+    # The parent sets slot 0 (its state gas spills onto gas_left, the reservoir
+    # being empty); a DELEGATECALLed helper clears it, so the refill lands in the
+    # child's reservoir; the successful merge repays the parent's spill, which
+    # GAS then sees (amsterdam.md §4.3, "repay spill").
+    helper = Address(b"\x77" * 20)
+    code = (
+        sstore(0, 1)
+        + push(0) * 4
+        + push(int.from_bytes(helper, "big"))
+        + push(0xFFFFFF)
+        + b"\xf4"  # DELEGATECALL
+        + POP
+        + b"\x5a"  # GAS
+        + push(1)
+        + SSTORE
+    )
+    state = make_state(
+        {
+            SENDER: Account(balance=RICH),
+            CONTRACT: Account(nonce=1, code=code),
+            helper: Account(nonce=1, code=push(0) + push(0) + SSTORE),
+        }
+    )
+    output = run(state, legacy_tx(to=CONTRACT, gas=1_000_000))
+    assert output.succeeded
+    before_call = 1_000_000 - CALL_TO_CONTRACT_INTRINSIC - 5 - 12_100 - 97_920 - 14
+    after_access = before_call - 3_000
+    helper_gas = 2 + 2 + 100
+    expected_gas = after_access - helper_gas + 97_920 - 2 - 2
+    assert state.get_storage(CONTRACT, 1) == expected_gas
+    assert state.get_storage(CONTRACT, 0) == 0
+    assert output.state_gas_used == 97_920
