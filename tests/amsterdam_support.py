@@ -141,10 +141,12 @@ AUTHORITY = Address(AUTHORITY_KEY.public_key.to_canonical_address())
 SET_CODE_MAGIC = b"\x05"
 
 
-def authorization(target: bytes, *, nonce: int = 0, chain_id: int = CHAIN_ID):
-    """Sign an EIP-7702 authorization by ``AUTHORITY`` for ``target``."""
+def authorization(
+    target: bytes, *, nonce: int = 0, chain_id: int = CHAIN_ID, key=AUTHORITY_KEY
+):
+    """Sign an EIP-7702 authorization (by ``AUTHORITY`` unless told) for ``target``."""
     digest = keccak(SET_CODE_MAGIC + rlp.encode([chain_id, target, nonce]))
-    signature = AUTHORITY_KEY.sign_msg_hash(digest)
+    signature = key.sign_msg_hash(digest)
     return Authorization(
         chain_id=chain_id,
         address=target,

@@ -16,6 +16,7 @@ from tests.amsterdam_support import (
     COINBASE,
     CONTRACT,
     GAS_PRICE,
+    KEY,
     OTHER,
     RICH,
     SENDER,
@@ -341,3 +342,25 @@ def test_call_to_a_delegated_account_pays_the_target_access():
     output = run(state, legacy_tx(to=AUTHORITY))
     assert output.succeeded
     assert output.execution_gas_used == 12_000 + 3_000 + 3_000
+
+
+def test_sender_as_authority_pays_no_account_write():
+    # The sender's nonce is bumped before the authorizations are processed.
+    state = funded_state()
+    output = run(state, set_code_tx([authorization(CONTRACT, nonce=1, key=KEY)]))
+    assert output.succeeded
+    assert state.get_code(SENDER) == b"\xef\x01\x00" + CONTRACT
+    assert state.get_nonce(SENDER) == 2
+    assert output.execution_gas_used == SET_CODE_INTRINSIC
+    assert output.state_gas_used == 35_190
+
+
+def test_value_recipient_as_authority_pays_no_account_write():
+    state = funded_state({AUTHORITY: Account(balance=1)})
+    tx = set_code_tx([authorization(CONTRACT)], to=AUTHORITY, value=1)
+    output = run(state, tx)
+    assert output.succeeded
+    # 6,000 value cost in the intrinsic; the delegate is cold at the top frame.
+    assert output.execution_gas_used == SET_CODE_INTRINSIC + 6_000 + 3_000
+    assert output.state_gas_used == 35_190
+    assert state.get_balance(AUTHORITY) == 2
