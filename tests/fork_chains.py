@@ -247,10 +247,10 @@ class ForkChain:
         """Sign a dynamic-fee (or, with blob hashes, a blob) transaction."""
         builder: Any = self.vm_class.get_transaction_builder()
         fields: dict[str, Any] = {
-            "chain_id": CHAIN_ID,
+            "chain_id": extra.pop("chain_id", CHAIN_ID),
             "nonce": self.next_nonce(sender_index) if nonce is None else nonce,
             "max_priority_fee_per_gas": extra.pop("max_priority_fee_per_gas", 1),
-            "max_fee_per_gas": MAX_FEE,
+            "max_fee_per_gas": extra.pop("max_fee_per_gas", MAX_FEE),
             "gas": gas,
             "to": to,
             "value": value,
@@ -265,7 +265,9 @@ class ForkChain:
             )
         else:
             unsigned = builder.new_unsigned_dynamic_fee_transaction(**fields)
-        signed = unsigned.as_signed_transaction(SENDER_KEYS[sender_index], CHAIN_ID)
+        signed = unsigned.as_signed_transaction(
+            SENDER_KEYS[sender_index], fields["chain_id"]
+        )
         # py-evm's London builder signs into London classes: re-decode with
         # the fork's own builder so that the block can encode it.
         return builder.decode(signed.encode())

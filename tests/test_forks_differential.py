@@ -371,13 +371,22 @@ def test_calldata_floor_is_a_validity_rule() -> None:
 
 
 TRANSACTION_RULES = [
-    ("nonce-too-high", {"nonce": 5}, TransactionException.NONCE_MISMATCH_TOO_HIGH),
-    ("intrinsic-gas", {"gas": 20_999}, TransactionException.INTRINSIC_GAS_TOO_LOW),
-    ("gas-allowance", {"gas": 36_000_001}, TransactionException.GAS_ALLOWANCE_EXCEEDED),
+    ("nonce-too-high", {"nonce": 5}, "NONCE_MISMATCH_TOO_HIGH"),
+    ("nonce-too-low", {"sender_index": 0, "nonce": 0}, "NONCE_MISMATCH_TOO_LOW"),
+    ("intrinsic-gas", {"gas": 20_999}, "INTRINSIC_GAS_TOO_LOW"),
+    ("gas-allowance", {"gas": 36_000_001}, "GAS_ALLOWANCE_EXCEEDED"),
+    ("funds", {"value": 10**30}, "INSUFFICIENT_ACCOUNT_FUNDS"),
+    ("chain-id", {"chain_id": 5}, "INVALID_CHAINID"),
     (
-        "funds",
-        {"value": 10**30},
-        TransactionException.INSUFFICIENT_ACCOUNT_FUNDS,
+        "priority-fee",
+        {"max_priority_fee_per_gas": 10**12},
+        "PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",
+    ),
+    ("max-fee", {"max_fee_per_gas": 7}, "INSUFFICIENT_MAX_FEE_PER_GAS"),
+    (
+        "initcode-size",
+        {"to": b"", "data": b"\x00" * 49_153, "gas": 1_000_000},
+        "INITCODE_SIZE_EXCEEDED",
     ),
 ]
 
@@ -387,17 +396,53 @@ TRANSACTION_RULES = [
     [rule[1:] for rule in TRANSACTION_RULES],
     ids=[rule[0] for rule in TRANSACTION_RULES],
 )
-@pytest.mark.parametrize("fork", (ProtocolFork.Paris, ProtocolFork.Prague))
+@pytest.mark.parametrize("fork", (ProtocolFork.Shanghai, ProtocolFork.Prague))
 def test_transaction_rules_are_named(fork, fields, exception) -> None:
     chain, eels = differential_chain(fork)
     valid = chain.transaction(0, to=SENDERS[1], gas=21_000)
-    invalid = chain.transaction(1, to=SENDERS[0], **dict({"gas": 21_000}, **fields))
+    defaults = {"sender_index": 1, "to": SENDERS[0], "gas": 21_000}
+    invalid = chain.transaction(**dict(defaults, **fields))
     # Both refuse at the transaction, before any commitment is compared.
     block = chain.build_block([valid]).copy(transactions=[valid, invalid])
     error = refuse_both(chain, eels, block)
     assert isinstance(error, InvalidTransaction)
-    assert error.exception == exception
+    assert error.exception == TransactionException[exception]
     assert error.index == 1
+
+
+def test_initcode_size_is_not_limited_in_paris() -> None:
+    chain, eels = differential_chain(ProtocolFork.Paris)
+    create = chain.transaction(1, to=b"", data=b"\x00" * 49_153, gas=1_000_000)
+    eels.apply(chain.add_block([create]))
+
+
+@pytest.mark.parametrize(
+    "fork, code, valid",
+    [
+        (ProtocolFork.Cancun, b"\x00", False),
+        (ProtocolFork.Cancun, b"\xef\x01\x00" + b"\x11" * 20, False),
+        (ProtocolFork.Prague, b"\x00", False),
+        (ProtocolFork.Prague, b"\xef\x01\x00" + b"\x11" * 20, True),
+    ],
+    ids=["cancun-code", "cancun-designator", "prague-code", "prague-delegated"],
+)
+def test_senders_with_code(fork, code, valid) -> None:
+    """Regression: py-evm lets an account with code send ([EIP-3607])."""
+    alloc = default_alloc(fork)
+    alloc[SENDERS[7]] = dict(alloc[SENDERS[7]], code=code)
+    chain = ForkChain(fork, vm_class_for(fork), alloc)
+    eels = EelsChain(fork, alloc)
+    eels.start(chain.blocks[0])
+    tx = chain.transaction(7, to=SENDERS[0], gas=21_000)
+    if valid:
+        eels.apply(chain.add_block([tx]))
+        return
+    block = chain.build_block([], vm_class=lenient(chain.vm_class)).copy(
+        transactions=[tx]
+    )
+    error = refuse_both(chain, eels, block)
+    assert isinstance(error, InvalidTransaction)
+    assert error.exception == TransactionException.SENDER_NOT_EOA
 
 
 def test_osaka_transaction_gas_cap() -> None:
