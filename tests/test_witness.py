@@ -128,3 +128,39 @@ def test_every_dropped_node_is_a_named_refusal(case: BuiltCase) -> None:
         refusal = refusal_of(with_witness(case.stateless_input, state=dropped))
         assert refusal.exception is StatelessException.MISSING_WITNESS_NODE
         assert refusal.missing_hash == keccak(node)
+
+
+def test_set_code_block_drops_are_named() -> None:
+    """Misses while applying authorizations ([EIP-7702]) still refuse by name."""
+    builder = pytest.importorskip("guest.host.builder")
+    scenarios = pytest.importorskip("guest.host.scenario")
+    fork = ProtocolFork.Prague
+    target = keccak(b"delegate")[:20]
+    scenario = scenarios.Scenario(
+        pre={target: scenarios.Account(code=COLLAPSE_CODE)},
+        transactions=[
+            scenarios.Transaction(
+                sender=1,
+                to=scenarios.address_of(2),
+                type=scenarios.TransactionType.SET_CODE,
+                authorizations=(scenarios.Authorization(signer=2, address=target),),
+            )
+        ],
+    )
+    built = scenarios.build_scenario(scenario, fork)
+    alloc = {
+        address: builder.AccountState(
+            account.nonce, account.balance, account.code, account.storage
+        )
+        for address, account in built.alloc.items()
+    }
+    stateless_input = builder.build_stateless_input(
+        fork, 1, alloc, built.ancestor_headers, built.block
+    ).stateless_input
+    assert verify_stateless_new_payload(stateless_input).successful_validation
+    state = stateless_input.witness.state
+    for index, node in enumerate(state):
+        dropped = state[:index] + state[index + 1 :]
+        refusal = refusal_of(with_witness(stateless_input, state=dropped))
+        assert refusal.exception is StatelessException.MISSING_WITNESS_NODE
+        assert refusal.missing_hash == keccak(node)
