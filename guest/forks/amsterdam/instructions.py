@@ -143,14 +143,6 @@ def delegation_target(code: bytes) -> Address | None:
     return None
 
 
-def warm_account(state: StateAPI, address: Address) -> bool:
-    """Warm ``address``; tell whether it was cold."""
-    was_cold = not state.is_address_warm(address)
-    if was_cold:
-        state.mark_address_warm(address)
-    return was_cold
-
-
 def pop_address(computation: ComputationAPI) -> Address:
     """Pop a stack word as an address (its low 160 bits)."""
     return force_bytes_to_address(computation.stack_pop1_bytes())
