@@ -193,7 +193,7 @@ def reference_trie_root(values: list[bytes]) -> bytes:
 def test_ordered_trie_root_matches_the_trie_library() -> None:
     """Sizes across the one-byte/two-byte key boundary, embedded and hashed nodes."""
     generator = random.Random(1)
-    for count in [*range(40), 127, 128, 129, 255, 256, 257, 600]:
+    for count in [*range(34), 127, 128, 129, 256, 257]:
         for longest in (3, 200):
             values = [
                 generator.randbytes(generator.randint(1, longest)) for _ in range(count)
