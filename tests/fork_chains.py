@@ -257,7 +257,9 @@ class ForkChain:
             "data": data,
             "access_list": [],
         }
-        if "blob_versioned_hashes" in extra:
+        if "authorization_list" in extra:
+            unsigned = builder.new_unsigned_set_code_transaction(**fields, **extra)
+        elif "blob_versioned_hashes" in extra:
             unsigned = builder.new_unsigned_blob_transaction(
                 max_fee_per_blob_gas=extra.pop("max_fee_per_blob_gas", 10**9),
                 **fields,
@@ -271,6 +273,16 @@ class ForkChain:
         # py-evm's London builder signs into London classes: re-decode with
         # the fork's own builder so that the block can encode it.
         return builder.decode(signed.encode())
+
+    def authorization(self, signer_index: int, delegate: bytes, nonce: int) -> Any:
+        """Sign a set-code authorization ([EIP-7702]) for this chain."""
+        from eth.vm.forks.prague.transactions import Authorization
+
+        message = b"\x05" + rlp.encode([CHAIN_ID, delegate, nonce])
+        signature = SENDER_KEYS[signer_index].sign_msg_hash(keccak(message))
+        return Authorization(
+            CHAIN_ID, delegate, nonce, signature.v, signature.r, signature.s
+        )
 
     # -- blocks -- #
 

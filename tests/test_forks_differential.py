@@ -481,3 +481,33 @@ def test_touched_empty_accounts_are_kept_after_the_merge(fork) -> None:
     no_tip = chain.transaction(2, to=SENDERS[3], gas=21_000, max_priority_fee_per_gas=0)
     eels.apply(chain.add_block([no_tip], coinbase=unpaid))
     assert not chain.chain.get_vm().state.account_exists(unpaid)
+
+
+@pytest.mark.parametrize("fork", (ProtocolFork.Prague, ProtocolFork.Osaka))
+def test_eels_accepts_set_code_transactions(fork: ProtocolFork) -> None:
+    chain, eels = differential_chain(fork)
+    authority = SENDERS[5]
+    set_code = chain.transaction(
+        4,
+        to=authority,
+        data=MODEXP + modexp_input(b"\x02", b"\x03", b"\x05"),
+        gas=500_000,
+        authorization_list=[chain.authorization(5, CALLER, 0)],
+    )
+    eels.apply(chain.add_block([set_code]))
+    state = chain.chain.get_vm().state
+    assert state.get_code(authority) == b"\xef\x01\x00" + CALLER
+    assert state.get_storage(authority, 3) == 3 << 248  # 2 ** 3 mod 5
+    # The delegated account may still send transactions ([EIP-3607] as amended).
+    eels.apply(
+        chain.add_block([chain.transaction(5, to=SENDERS[0], gas=21_000, nonce=1)])
+    )
+
+
+def test_empty_authorization_list_is_refused_by_both() -> None:
+    chain, eels = differential_chain(ProtocolFork.Prague)
+    tx = chain.transaction(4, to=SENDERS[0], gas=100_000, authorization_list=[])
+    block = chain.build_block([]).copy(transactions=[tx])
+    error = refuse_both(chain, eels, block)
+    assert isinstance(error, InvalidTransaction)
+    assert error.exception == TransactionException.TYPE_4_EMPTY_AUTHORIZATION_LIST
