@@ -221,7 +221,6 @@ def test_empty_result_of_a_credit_is_no_account():
     root = state.make_state_root()
     state.begin_block_access_index(1)
     state.delta_balance(CAROL, 0)
-    state.delete_account_if_empty(CAROL)
     assert not state.account_exists(CAROL)
     assert state.make_state_root() == root
     carol = account_of(state, CAROL)
@@ -236,3 +235,11 @@ def test_account_was_empty_at_transaction_start():
     assert not state.account_was_empty_at_transaction_start(ALICE)
     state.begin_unit()
     assert not state.account_was_empty_at_transaction_start(CAROL)
+
+
+def test_a_write_that_leaves_an_account_empty_deletes_it():
+    state = make_state({ALICE: 10, BOB: 3}, {})
+    state.begin_block_access_index(1)
+    state.set_balance(BOB, 0)
+    assert not state.account_exists(BOB)
+    assert account_of(state, BOB).balance_changes == ((1, 0),)

@@ -21,9 +21,15 @@ equality drops any change recorded there earlier. Several units share index
 end-of-block system calls), which is why the netting is per index and not
 per unit.
 
+Like the specification's ``modify_state``, every balance, nonce or code
+write that leaves an account empty (no nonce, no balance, no code) deletes
+it with its storage, so a zero credit to an absent account creates nothing
+([EIP-7523]: no empty accounts exist after the merge).
+
 The state also remembers each account as the current transaction found it,
 for the top-level creation's new-account charge ([EIP-8037]).
 
+[EIP-7523]: https://eips.ethereum.org/EIPS/eip-7523
 [EIP-7928]: https://eips.ethereum.org/EIPS/eip-7928
 [EIP-8037]: https://eips.ethereum.org/EIPS/eip-8037
 """
@@ -272,28 +278,32 @@ class AmsterdamState(BPO2State):
     # Writes: captured at the first write of the index, netted when it ends.
 
     def set_balance(self, address: Address, balance: int) -> None:
-        """Write the balance."""
+        """Write the balance; an account left empty is deleted."""
         self._before_account_write(address)
         super().set_balance(address, balance)
+        self.delete_account_if_empty(address)
 
     def set_nonce(self, address: Address, nonce: int) -> None:
-        """Write the nonce."""
+        """Write the nonce; an account left empty is deleted."""
         self._before_account_write(address)
         super().set_nonce(address, nonce)
+        self.delete_account_if_empty(address)
 
     def increment_nonce(self, address: Address) -> None:
         """Add one to the nonce, reading it through the state."""
         self.set_nonce(address, self.get_nonce(address) + 1)
 
     def set_code(self, address: Address, code: bytes) -> None:
-        """Write the code."""
+        """Write the code; an account left empty is deleted."""
         self._before_account_write(address)
         super().set_code(address, code)
+        self.delete_account_if_empty(address)
 
     def delete_code(self, address: Address) -> None:
-        """Clear the code."""
+        """Clear the code; an account left empty is deleted."""
         self._before_account_write(address)
         super().delete_code(address)
+        self.delete_account_if_empty(address)
 
     def delete_account(self, address: Address) -> None:
         """Remove the account and its storage."""
@@ -312,6 +322,6 @@ class AmsterdamState(BPO2State):
         super().delete_storage(address)
 
     def delete_account_if_empty(self, address: Address) -> None:
-        """Delete an account that a modification left empty ([EIP-7523])."""
+        """Delete an account, and its storage, that a modification left empty."""
         if super().account_exists(address) and self._peek_account(address).is_empty:
-            self.delete_account(address)
+            super().delete_account(address)

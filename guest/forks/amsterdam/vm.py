@@ -179,7 +179,6 @@ class AmsterdamVM(BPO2VM):
         for withdrawal in withdrawals:
             address = Address(withdrawal.address)
             state.delta_balance(address, withdrawal.amount * GWEI_TO_WEI)
-            state.delete_account_if_empty(address)
 
     def set_block_transactions_and_withdrawals(
         self,
