@@ -78,19 +78,23 @@ DEPOSIT_FIELD_SIZES = (48, 32, 8, 96, 8)  # pubkey, credentials, amount, sig, in
 ABI_WORD_SIZE = 32
 
 
-def deposit_field_offsets() -> tuple[int, ...]:
-    """Return the ABI head offsets of the deposit event's five byte fields."""
+def deposit_event_layout() -> tuple[tuple[int, ...], int]:
+    """
+    Return the deposit event's field offsets and its data length.
+
+    The ABI encoding is a head of five offsets, then each field as a length
+    word followed by its bytes padded to whole words.
+    """
     offsets = []
     offset = ABI_WORD_SIZE * len(DEPOSIT_FIELD_SIZES)
     for size in DEPOSIT_FIELD_SIZES:
         offsets.append(offset)
         padded = -(-size // ABI_WORD_SIZE) * ABI_WORD_SIZE
         offset += ABI_WORD_SIZE + padded
-    return tuple(offsets)
+    return tuple(offsets), offset
 
 
-DEPOSIT_FIELD_OFFSETS = deposit_field_offsets()
-DEPOSIT_EVENT_LENGTH = DEPOSIT_FIELD_OFFSETS[-1] + ABI_WORD_SIZE * 2
+DEPOSIT_FIELD_OFFSETS, DEPOSIT_EVENT_LENGTH = deposit_event_layout()
 
 
 def calculate_calldata_floor_gas(transaction: SignedTransactionAPI) -> int:
