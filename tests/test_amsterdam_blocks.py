@@ -149,3 +149,33 @@ def test_gas_used_commitment_is_compared_first_and_bal_last():
     names = [name for name, _ in AmsterdamVM.header_commitments]
     assert names[0] == "gas_used"
     assert names[-1] == "block_access_list_hash"
+
+
+def test_transition_parent_has_the_previous_fork_layout():
+    from guest.chain_config import default_chain_config
+    from guest.headers import validate_headers
+    from guest.stateless import ancestor_header_classes
+
+    amsterdam_fields = rlp.decode(
+        rlp.encode(
+            header(
+                gas_used=10_000_000,
+                base_fee_per_gas=1_000,
+                blob_gas_used=3 * 2**17,
+                excess_blob_gas=14 * 2**17,
+            )
+        )
+    )
+    raw_parent = rlp.encode(amsterdam_fields[:21])
+    classes = ancestor_header_classes(ProtocolFork.Amsterdam, default_chain_config(1))
+    (parent,) = validate_headers([raw_parent], classes).headers
+    assert not isinstance(parent, AmsterdamBlockHeader)
+    assert parent.hash == keccak(raw_parent)
+    child = AmsterdamVM.create_header_from_parent(
+        parent, timestamp=24, gas_limit=30_000_000
+    )
+    assert isinstance(child, AmsterdamBlockHeader)
+    assert child.parent_hash == keccak(raw_parent)
+    # BPO2 (target 14, max 21): 2**13 * 1_000 > 2**17 * blob price 1, so the
+    # EIP-7918 branch adds used * (21 - 14) // 21 to the excess.
+    assert child.excess_blob_gas == 14 * 2**17 + 3 * 2**17 * 7 // 21
