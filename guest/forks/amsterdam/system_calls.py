@@ -27,13 +27,15 @@ invalid if one has no code or its call fails; its output is a request.
 [EIP-8282]: https://eips.ethereum.org/EIPS/eip-8282
 """
 
-from dataclasses import dataclass
-
 from eth_typing import Address
 
 from ...errors import BlockException, InvalidBlock
 from .state import AmsterdamState
-from .transactions import process_top_level, system_call_environment
+from .transactions import (
+    TopLevelOutput,
+    process_top_level,
+    system_call_environment,
+)
 
 BEACON_ROOTS_ADDRESS = Address(
     bytes.fromhex("000f3df6d732807ef1319fb7b8bb8522d0beac02")
@@ -55,24 +57,15 @@ BUILDER_EXIT_CONTRACT_ADDRESS = Address(
 )
 
 
-@dataclass(frozen=True)
-class SystemCallOutput:
-    """Report how a system call ended."""
-
-    error: Exception | None
-    return_data: bytes
-
-
 def process_unchecked_system_transaction(
     state: AmsterdamState, target: Address, data: bytes
-) -> SystemCallOutput:
+) -> TopLevelOutput:
     """Run a system contract; a missing contract or a failure changes nothing."""
     state.begin_unit()
     environment = system_call_environment(
         target, data, state.execution_context.base_fee_per_gas or 0
     )
-    output = process_top_level(state, environment)
-    return SystemCallOutput(output.error, output.return_data)
+    return process_top_level(state, environment)
 
 
 def system_contract_has_code(state: AmsterdamState, target: Address) -> bool:
