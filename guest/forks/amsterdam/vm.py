@@ -7,7 +7,8 @@
 Introduction
 ------------
 
-``AmsterdamVM.import_block`` executes a block in the order of the
+``AmsterdamVM`` executes a block, through the py-evm hooks the stateless
+pipeline calls (``guest/stateless.py``), in the order of the
 specification's ``apply_body``:
 
 1. block access index 0: the beacon-roots and history system calls;
@@ -18,9 +19,8 @@ specification's ``apply_body``:
 4. the block access list is built and its size checked against the gas
    limit ([EIP-7928]).
 
-It returns the block with the header the execution computed, so that the
-pipeline compares it with the stated one in ``commitment_checks`` order: the
-header's ``gas_used`` is the larger of the block's execution and state gas
+The hooks fill in the header the execution computes, which the pipeline
+compares with the stated one in ``header_commitments`` order: the header's ``gas_used`` is the larger of the block's execution and state gas
 ([EIP-8037], [EIP-7778]), and the block access list hash is compared last.
 
 [EIP-7778]: https://eips.ethereum.org/EIPS/eip-7778
@@ -48,6 +48,7 @@ from eth_typing import Address, Hash32
 from ...errors import BlockException
 from ...payload import trie_root
 from ..bpo import BPO2VM
+from ..osaka import MAX_RLP_BLOCK_SIZE
 from .block_access_list import (
     hash_block_access_list,
     validate_block_access_list_gas_limit,
@@ -64,9 +65,6 @@ from .system_calls import (
 from .transactions import BlockGasCounters, process_transaction
 
 GWEI_TO_WEI = 10**9
-
-MAX_RLP_BLOCK_SIZE = 10_485_760 - 2_097_152
-"""[EIP-7934]: the block size cap less the safety margin."""
 
 HEADER_COMMITMENTS: tuple[tuple[str, BlockException], ...] = (
     ("gas_used", BlockException.INVALID_GAS_USED),
@@ -93,6 +91,7 @@ class AmsterdamVM(BPO2VM):
     _state_class: type[Any] = AmsterdamState
     header_commitments = HEADER_COMMITMENTS
     max_block_rlp_size = MAX_RLP_BLOCK_SIZE
+    """[EIP-7934]: the block size cap less the safety margin."""
     _receipts: tuple[ReceiptAPI, ...] = ()
 
     @classmethod
