@@ -20,8 +20,9 @@ specification's ``apply_body``:
    limit ([EIP-7928]).
 
 The hooks fill in the header the execution computes, which the pipeline
-compares with the stated one in ``header_commitments`` order: the header's ``gas_used`` is the larger of the block's execution and state gas
-([EIP-8037], [EIP-7778]), and the block access list hash is compared last.
+compares with the stated one in ``header_commitments`` order: ``gas_used``
+is the larger of the block's execution and state gas ([EIP-8037],
+[EIP-7778]), and the block access list hash is compared last.
 
 [EIP-7778]: https://eips.ethereum.org/EIPS/eip-7778
 [EIP-7928]: https://eips.ethereum.org/EIPS/eip-7928
