@@ -45,6 +45,7 @@ from eth_typing import Address, Hash32
 
 from ..bpo import BPO2State
 from .block_access_list import BlockAccessList, BlockAccessListBuilder
+from .computation import AmsterdamComputation
 
 
 class WritesBeforeDeletesJournalDB(JournalDB):
@@ -115,6 +116,7 @@ class AmsterdamState(BPO2State):
     """Run the block's state, recording accesses for the block access list."""
 
     account_db_class = AmsterdamAccountDB
+    computation_class = AmsterdamComputation
 
     def __init__(
         self,
