@@ -179,3 +179,76 @@ def test_transition_parent_has_the_previous_fork_layout():
     # BPO2 (target 14, max 21): 2**13 * 1_000 > 2**17 * blob price 1, so the
     # EIP-7918 branch adds used * (21 - 14) // 21 to the excess.
     assert child.excess_blob_gas == 14 * 2**17 + 3 * 2**17 * 7 // 21
+
+
+# Refusals of the block side, from a valid upstream vector whose payload is
+# changed and whose block hash is recomputed so that only the change is wrong.
+
+
+def resealed(stateless, **payload_changes):
+    from dataclasses import replace
+
+    from guest.schema import serialize_stateless_input
+
+    request = stateless.new_payload_request
+    payload = replace(request.execution_payload, **payload_changes)
+    request = replace(request, execution_payload=payload)
+    header = build_payload_header(AmsterdamBlockHeader, request)
+    payload = replace(payload, block_hash=header.hash)
+    request = replace(request, execution_payload=payload)
+    return serialize_stateless_input(replace(stateless, new_payload_request=request))
+
+
+def valid_cases() -> list[dict[str, str]]:
+    return [case for case in upstream_cases() if case["rule"] == "valid"]
+
+
+def refusal_of(data: bytes) -> str:
+    verdict = run_stateless_guest_with_verdict(data)
+    assert verdict.output[32] == 0  # successful_validation
+    assert verdict.refusal is not None
+    return verdict.refusal.reason
+
+
+@pytest.mark.parametrize("case", valid_cases(), ids=case_id)
+def test_changed_block_access_list_is_refused(case):
+    from guest.forks.amsterdam.block_access_list import (
+        decode_block_access_list,
+        encode_block_access_list,
+    )
+
+    stateless = stateless_input(case)
+    bal = decode_block_access_list(
+        stateless.new_payload_request.execution_payload.block_access_list
+    )
+    for changed in (bal[:-1], bal[1:], bal + bal[-1:]):
+        data = resealed(stateless, block_access_list=encode_block_access_list(changed))
+        assert refusal_of(data) == "BlockException.INVALID_BLOCK_ACCESS_LIST"
+
+
+@pytest.mark.parametrize("case", valid_cases(), ids=case_id)
+def test_changed_gas_used_is_refused(case):
+    stateless = stateless_input(case)
+    gas_used = stateless.new_payload_request.execution_payload.gas_used
+    data = resealed(stateless, gas_used=gas_used + 1)
+    assert refusal_of(data) == "BlockException.INVALID_GAS_USED"
+
+
+@pytest.mark.parametrize("case", valid_cases(), ids=case_id)
+def test_unproduced_builder_request_is_refused(case):
+    from dataclasses import replace
+
+    from guest.schema import BuilderExitRequest, serialize_stateless_input
+
+    stateless = stateless_input(case)
+    request = stateless.new_payload_request
+    requests = replace(
+        request.execution_requests,
+        builder_exits=(BuilderExitRequest(b"\x01" * 20, b"\x02" * 48),),
+    )
+    request = replace(request, execution_requests=requests)
+    header = build_payload_header(AmsterdamBlockHeader, request)
+    payload = replace(request.execution_payload, block_hash=header.hash)
+    request = replace(request, execution_payload=payload)
+    data = serialize_stateless_input(replace(stateless, new_payload_request=request))
+    assert refusal_of(data) == "BlockException.INVALID_REQUESTS"
