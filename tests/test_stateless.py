@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 from eth.vm.forks import CancunVM, ParisVM, ShanghaiVM
+from eth.vm.forks.prague.constants import WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS
 from eth_utils import keccak
 
 import guest.schema
@@ -302,3 +303,53 @@ def test_every_system_contract_code_is_witness_data(
         refusal = refusal_of(dropped)
         assert refusal.exception is StatelessException.MISSING_CODE
         assert refusal.missing_hash == keccak(code)  # type: ignore[attr-defined]
+
+
+def test_withdrawal_request_is_committed_through_the_requests_hash() -> None:
+    """An [EIP-7002] request made in the block must be in the request's list."""
+    builder = pytest.importorskip("guest.host.builder")
+    scenarios = pytest.importorskip("guest.host.scenario")
+    fork = ProtocolFork.Prague
+    pubkey, amount = b"\x11" * 48, 5
+    scenario = scenarios.Scenario(
+        transactions=[
+            scenarios.Transaction(
+                sender=1,
+                to=WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+                value=1,
+                data=pubkey + amount.to_bytes(8, "big"),
+                gas=300_000,
+            )
+        ]
+    )
+    built = scenarios.build_scenario(scenario, fork)
+    alloc = {
+        address: builder.AccountState(
+            account.nonce, account.balance, account.code, account.storage
+        )
+        for address, account in built.alloc.items()
+    }
+    stateless_input = builder.build_stateless_input(
+        fork, 1, alloc, built.ancestor_headers, built.block
+    ).stateless_input
+    request = guest.schema.WithdrawalRequest(scenarios.address_of(1), pubkey, amount)
+    requests = guest.schema.ExecutionRequests((), (request,), ())
+    with_request = replace(
+        stateless_input,
+        new_payload_request=replace(
+            stateless_input.new_payload_request, execution_requests=requests
+        ),
+    )
+    result = verify_stateless_new_payload(with_request)
+    assert result.successful_validation, result.refusal
+    without = replace(
+        with_request,
+        new_payload_request=replace(
+            with_request.new_payload_request,
+            execution_requests=guest.schema.ExecutionRequests((), (), ()),
+        ),
+    )
+    assert refusal_of(without).exception is StatelessException.BLOCK_HASH_MISMATCH
+    assert (
+        refusal_of(with_payload(without)).exception is BlockException.INVALID_REQUESTS
+    )
