@@ -11,12 +11,12 @@ from eth_typing import Address
 from eth_utils import keccak
 
 from guest.forks.amsterdam.computation import AmsterdamExecutionContext
+from guest.forks.amsterdam.state import AmsterdamState
 from guest.forks.amsterdam.transactions import (
     BlockGasCounters,
     TransactionOutput,
     process_transaction,
 )
-from guest.forks.bpo import BPO2State
 
 CHAIN_ID = 1
 BASE_FEE = 7
@@ -39,7 +39,7 @@ class Account:
     storage: dict[int, int] = field(default_factory=dict)
 
 
-def make_state(accounts: dict[Address, Account]) -> BPO2State:
+def make_state(accounts: dict[Address, Account]) -> AmsterdamState:
     context = AmsterdamExecutionContext(
         slot_number=SLOT_NUMBER,
         coinbase=COINBASE,
@@ -53,7 +53,7 @@ def make_state(accounts: dict[Address, Account]) -> BPO2State:
         base_fee_per_gas=BASE_FEE,
         excess_blob_gas=0,
     )
-    state = BPO2State(AtomicDB(), context, BLANK_ROOT_HASH)
+    state = AmsterdamState(AtomicDB(), context, BLANK_ROOT_HASH)
     for address, account in accounts.items():
         state.set_balance(address, account.balance)
         state.set_nonce(address, account.nonce)

@@ -115,10 +115,6 @@ def move_ether(
     state: StateAPI, sender: Address, recipient: Address, amount: int
 ) -> None:
     """Move ``amount`` wei; the caller has checked the sender's balance."""
-    if amount == 0:
-        state.get_balance(sender)
-        state.get_balance(recipient)
-        return
     state.delta_balance(sender, -amount)
     state.delta_balance(recipient, amount)
 

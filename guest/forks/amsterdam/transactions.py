@@ -739,11 +739,8 @@ def settle_transaction_gas(
 
 
 def create_ether(state: StateAPI, address: Address, amount: int) -> None:
-    """Credit ``amount`` wei; a zero credit only touches the account."""
-    if amount == 0:
-        state.get_balance(address)
-    else:
-        state.delta_balance(address, amount)
+    """Credit ``amount`` wei; even a zero credit is a write that may delete."""
+    state.delta_balance(address, amount)
 
 
 def disburse_gas_fees(
