@@ -364,3 +364,28 @@ def test_value_recipient_as_authority_pays_no_account_write():
     assert output.execution_gas_used == SET_CODE_INTRINSIC + 6_000 + 3_000
     assert output.state_gas_used == 35_190
     assert state.get_balance(AUTHORITY) == 2
+
+
+def test_blob_transaction_pays_the_actual_blob_price():
+    from eth.vm.forks.prague.transactions import PragueTransactionBuilder
+
+    unsigned = PragueTransactionBuilder.new_unsigned_blob_transaction(
+        chain_id=1,
+        nonce=0,
+        max_priority_fee_per_gas=GAS_PRICE - BASE_FEE,
+        max_fee_per_gas=GAS_PRICE,
+        gas=100_000,
+        to=OTHER,
+        value=0,
+        data=b"",
+        access_list=(),
+        max_fee_per_blob_gas=5,
+        blob_versioned_hashes=[b"\x01" + b"\x00" * 31],
+    )
+    state = funded_state()
+    counters = BlockGasCounters(gas_limit=BLOCK_GAS_LIMIT)
+    output = run(state, unsigned.as_signed_transaction(KEY), counters)
+    assert output.succeeded
+    assert output.blob_gas_used == counters.blob_gas_used == 2**17
+    # Excess blob gas 0: the blob price is 1 wei, not the 5 wei cap.
+    assert state.get_balance(SENDER) == RICH - 15_000 * GAS_PRICE - 2**17
