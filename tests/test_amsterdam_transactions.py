@@ -2,6 +2,7 @@
 
 import pytest
 from eth._utils.address import generate_contract_address
+from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 
 from guest.errors import InvalidTransaction, TransactionException
 from guest.forks.amsterdam.instructions import SYSTEM_ADDRESS, TRANSFER_TOPIC
@@ -367,8 +368,6 @@ def test_value_recipient_as_authority_pays_no_account_write():
 
 
 def test_blob_transaction_pays_the_actual_blob_price():
-    from eth.vm.forks.prague.transactions import PragueTransactionBuilder
-
     unsigned = PragueTransactionBuilder.new_unsigned_blob_transaction(
         chain_id=1,
         nonce=0,
