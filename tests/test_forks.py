@@ -55,6 +55,14 @@ def test_every_schema_fork_up_to_bpo2_has_its_own_vm() -> None:
     ]
 
 
+def test_amsterdam_builds_on_bpo2() -> None:
+    from guest.forks.bpo import BPO2VM
+
+    amsterdam: Any = vm_class_for(ProtocolFork.Amsterdam)
+    assert issubclass(amsterdam, BPO2VM)
+    assert amsterdam.blob_schedule == BPO2_BLOB_SCHEDULE
+
+
 def test_configured_classes_are_cached_and_carry_the_config() -> None:
     schedule = BlobSchedule(target=1, max=2, base_fee_update_fraction=1_000)
     deposit = bytes.fromhex("42" * 20)
