@@ -34,8 +34,10 @@ successful last valid block must carry the fixture's final state root.
 [EIP-2935]: https://eips.ethereum.org/EIPS/eip-2935
 """
 
+import tarfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import rlp
@@ -178,6 +180,23 @@ def iter_blockchain_test_blocks(
             yield _skipped(name, index, entry, reason)
         return
     yield from _ChainReplay(name, test_json).run(entries)
+
+
+def extract_fixtures(
+    archive: Path, directory: Path, members: Sequence[str] = ()
+) -> list[Path]:
+    """Unpack fixture JSON files (all, or the named members) of a ``.tar.xz``."""
+    with tarfile.open(archive, "r:xz") as tar:
+        wanted = set(members)
+        chosen = [
+            info
+            for info in tar.getmembers()
+            if info.isfile()
+            and info.name.endswith(".json")
+            and (not wanted or info.name.removeprefix("./") in wanted)
+        ]
+        tar.extractall(directory, members=chosen, filter="data")
+    return sorted(directory / info.name for info in chosen)
 
 
 def unsupported_reason(test_json: Mapping[str, Any]) -> str | None:
