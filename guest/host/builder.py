@@ -39,7 +39,6 @@ py-evm refused it.
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from hashlib import sha256
 from typing import Any, cast
 
 import rlp
@@ -56,6 +55,7 @@ from eth_typing import Address
 from eth_utils import keccak
 
 from ..forks import vm_class_for
+from ..forks.prague import compute_requests_hash
 from ..schema import (
     ADDRESS_SIZE,
     BLOOM_SIZE,
@@ -123,6 +123,8 @@ class BuiltInput:
     """Why py-evm refused the block, or None when it imported it."""
     state_writes: Mapping[bytes, bytes]
     """Keys the import wrote (post-state nodes and codes, chain data)."""
+    execution_requests: tuple[bytes, ...] = ()
+    """The request blobs in the input (given, or produced by the import)."""
 
     @property
     def input_bytes(self) -> bytes:
@@ -167,9 +169,15 @@ def build_stateless_input(
         raise BuilderError("the pre-state does not hold the parent's state root")
 
     recording = _record_import(vm_class, chain_id, store, headers, block)
-    requests = (
-        recording.requests if execution_requests is None else tuple(execution_requests)
+    requests = tuple(
+        request
+        for request in (
+            recording.requests if execution_requests is None else execution_requests
+        )
+        if len(request) > 1
     )
+    if fork >= ProtocolFork.Prague and execution_requests is None:
+        _check_requests_hash(block, requests, recording.error)
     witness = ExecutionWitness(
         state=tuple(sorted(recording.state_nodes(parent.state_root))),
         codes=tuple(sorted(recording.codes(parent.state_root))),
@@ -189,6 +197,7 @@ def build_stateless_input(
         block=block,
         execution_error=recording.error,
         state_writes=recording.database.writes,
+        execution_requests=requests,
     )
 
 
@@ -212,8 +221,8 @@ def state_store_from_alloc(alloc: Alloc) -> tuple[bytes, dict[bytes, bytes]]:
 
 
 def _state_store(pre_state: Alloc | StateStore) -> StateStore:
-    values = iter(pre_state.values())
-    first = next(values, None)
+    values = getattr(pre_state, "values", None)
+    first = next(iter(values()), None) if values is not None else None
     if isinstance(first, AccountState):
         return state_store_from_alloc(cast(Alloc, pre_state))[1]
     return cast(StateStore, pre_state)
@@ -370,7 +379,10 @@ def _recording_vm_class(
 
         def block_postprocessing(self, block: BlockAPI) -> BlockAPI:
             processed = super().block_postprocessing(block)
-            recording.requests = tuple(getattr(block, "block_requests", ()))
+            produced: Any = getattr(processed, "block_requests", None) or getattr(
+                block, "block_requests", ()
+            )
+            recording.requests = tuple(produced)
             return processed
 
     return RecordingVM
@@ -499,13 +511,17 @@ def parse_execution_requests(requests: Sequence[bytes]) -> ExecutionRequests:
     )
 
 
-def compute_requests_hash(requests: Sequence[bytes]) -> bytes:
-    """Commit to the non-empty request blobs as a header does ([EIP-7685])."""
-    outer = sha256()
-    for request in requests:
-        if len(request) > 1:
-            outer.update(sha256(request).digest())
-    return outer.digest()
+def _check_requests_hash(
+    block: BlockAPI, requests: Sequence[bytes], error: str | None
+) -> None:
+    """Refuse to guess the requests of a block whose import did not yield them."""
+    if compute_requests_hash(requests) != getattr(block.header, "requests_hash", None):
+        raise BuilderError(
+            "the block's execution requests cannot be recovered from its body "
+            f"(its import failed: {error})"
+            if error
+            else "the requests the import produced do not match the block's hash"
+        )
 
 
 def _items(by_type: Mapping[int, bytes], kind: int, size: int) -> list[bytes]:

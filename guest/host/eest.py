@@ -47,6 +47,7 @@ from eth.db.trie import make_trie_root_and_nodes
 from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 
 from ..forks import vm_class_for
+from ..forks.prague import compute_requests_hash
 from ..schema import (
     ExecutionPayload,
     NewPayloadRequest,
@@ -61,7 +62,6 @@ from .builder import (
     BuilderError,
     BuiltInput,
     build_stateless_input,
-    compute_requests_hash,
     parse_execution_requests,
     state_store_from_alloc,
 )

@@ -34,6 +34,7 @@ from typing import Any
 import rlp
 from eth_utils import keccak
 
+from ..forks.prague import compute_requests_hash
 from ..schema import (
     ExecutionPayload,
     ExecutionWitness,
@@ -43,7 +44,7 @@ from ..schema import (
     Withdrawal,
     schema_id_of,
 )
-from .builder import BuilderError, compute_requests_hash, parse_execution_requests
+from .builder import BuilderError, parse_execution_requests
 
 BLOB_TRANSACTION_TYPE = 0x03
 LEGACY_TRANSACTION_TYPE = 0x00
