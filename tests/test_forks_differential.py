@@ -511,3 +511,40 @@ def test_empty_authorization_list_is_refused_by_both() -> None:
     error = refuse_both(chain, eels, block)
     assert isinstance(error, InvalidTransaction)
     assert error.exception == TransactionException.TYPE_4_EMPTY_AUTHORIZATION_LIST
+
+
+@pytest.mark.parametrize("fork", (ProtocolFork.Paris, ProtocolFork.Cancun))
+def test_zero_value_selfdestruct_creates_no_beneficiary(fork) -> None:
+    """Regression: without touch clearing, py-evm's zero credit left an account."""
+    beneficiary = bytes.fromhex("be" * 20)
+    destructor = bytes.fromhex("de" * 20)
+    alloc = default_alloc(fork)
+    alloc[destructor] = {
+        "balance": 0,
+        "nonce": 1,
+        "code": b"\x73" + beneficiary + b"\xff",  # SELFDESTRUCT(beneficiary)
+        "storage": {},
+    }
+    chain = ForkChain(fork, vm_class_for(fork), alloc)
+    eels = EelsChain(fork, alloc)
+    eels.start(chain.blocks[0])
+    eels.apply(chain.add_block([chain.transaction(1, to=destructor, gas=100_000)]))
+    assert not chain.chain.get_vm().state.account_exists(beneficiary)
+
+
+@pytest.mark.parametrize("fork", (ProtocolFork.Shanghai, ProtocolFork.Osaka))
+def test_initcode_word_cost_is_intrinsic(fork) -> None:
+    """Regression: py-evm's intrinsic gas leaves out the [EIP-3860] word cost."""
+    chain, eels = differential_chain(fork)
+    initcode = b"\x00" * 64
+    probe = chain.transaction(1, to=b"", data=initcode, gas=10**6, nonce=0)
+    py_evm_intrinsic = probe.intrinsic_gas
+    short = chain.transaction(1, to=b"", data=initcode, gas=py_evm_intrinsic, nonce=0)
+    block = chain.build_block([]).copy(transactions=[short])
+    error = refuse_both(chain, eels, block)
+    assert isinstance(error, InvalidTransaction)
+    assert error.exception == TransactionException.INTRINSIC_GAS_TOO_LOW
+    exact = chain.transaction(
+        1, to=b"", data=initcode, gas=py_evm_intrinsic + 2 * 2, nonce=0
+    )
+    eels.apply(chain.add_block([exact]))

@@ -42,8 +42,16 @@ STALE_NAMES = {
     "TransactionException.INTRINSIC_GAS_BELOW_FLOOR_GAS_COST": (
         "TransactionException.INTRINSIC_GAS_TOO_LOW"
     ),
+    "TransactionException.TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED": (
+        "TransactionException.TYPE_3_TX_BLOB_COUNT_EXCEEDED"
+    ),
 }
-"""The 2025-02 fixtures predate EEST's name for a gas limit below the floor."""
+"""
+Names the 2025-02 fixtures give differently: they predate EEST's name for a
+gas limit below the floor, and name a transaction with more blobs than a
+block may hold by its count where the specification (and the guest) refuses
+it by the block's blob gas left.
+"""
 
 
 @dataclass(frozen=True)

@@ -155,9 +155,7 @@ class ParisTransactionExecutor(PyEvmParisTransactionExecutor):
 
     After the merge the specification no longer deletes every touched empty
     account ([EIP-161] as amended by [EIP-7523]); it only deletes an account
-    that a balance change leaves empty. In a transaction that is the coinbase
-    after its fee credit (py-evm's other empty accounts came from its
-    ``touch_account``, which the guest's state does not do).
+    that a balance change leaves empty, which ``ParisState.set_balance`` does.
     """
 
     def validate_transaction(self, transaction: SignedTransactionAPI) -> None:
@@ -170,15 +168,10 @@ class ParisTransactionExecutor(PyEvmParisTransactionExecutor):
     def finalize_computation(
         self, transaction: SignedTransactionAPI, computation: ComputationAPI
     ) -> ComputationAPI:
-        """Settle gas and fees, then delete the coinbase if it is left empty."""
-        computation = super(
-            SpuriousDragonTransactionExecutor, self
-        ).finalize_computation(transaction, computation)
-        state = self.vm_state
-        coinbase = state.coinbase
-        if state.account_exists(coinbase) and state.account_is_empty(coinbase):
-            state.delete_account(coinbase)
-        return computation
+        """Settle gas and fees without py-evm's touched-account clearing."""
+        return super(SpuriousDragonTransactionExecutor, self).finalize_computation(
+            transaction, computation
+        )
 
 
 class ParisState(PyEvmParisState):
@@ -196,12 +189,23 @@ class ParisState(PyEvmParisState):
     def touch_account(self, address: Address) -> None:
         """Create nothing: a call without value leaves absent accounts absent."""
 
+    def set_balance(self, address: Address, balance: int) -> None:
+        """Set a balance; delete the account if that leaves it empty."""
+        super().set_balance(address, balance)
+        if self.account_is_empty(address):
+            self.delete_account(address)
+
+    def calculate_intrinsic_gas(self, transaction: SignedTransactionAPI) -> int:
+        """Return the gas a transaction costs before any code runs."""
+        return transaction.intrinsic_gas
+
     def validate_transaction_format(self, transaction: SignedTransactionAPI) -> None:
         """Refuse a transaction that is invalid whatever the state."""
-        if transaction.intrinsic_gas > transaction.gas:
+        intrinsic_gas = self.calculate_intrinsic_gas(transaction)
+        if intrinsic_gas > transaction.gas:
             raise InvalidTransaction(
                 TxError.INTRINSIC_GAS_TOO_LOW,
-                f"intrinsic gas {transaction.intrinsic_gas} > {transaction.gas}",
+                f"intrinsic gas {intrinsic_gas} > {transaction.gas}",
             )
         if transaction.nonce >= MAX_NONCE:
             raise InvalidTransaction(TxError.NONCE_IS_MAX, str(transaction.nonce))

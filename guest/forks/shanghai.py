@@ -8,8 +8,9 @@ Shanghai rules on py-evm, with the guest's fixes.
 Introduction
 ------------
 
-Adds to the Paris base: the initcode size limit as a transaction validity rule
-([EIP-3860]; py-evm only fails the creation), and the withdrawals root among
+Adds to the Paris base: the initcode size limit and the initcode word cost
+as transaction validity rules ([EIP-3860]; py-evm only fails the creation and
+leaves the word cost out of its intrinsic gas), and the withdrawals root among
 the block commitments ([EIP-4895]).
 """
 
@@ -21,7 +22,7 @@ from eth.vm.forks.shanghai import ShanghaiVM as PyEvmShanghaiVM
 from eth.vm.forks.shanghai.computation import (
     ShanghaiComputation as PyEvmShanghaiComputation,
 )
-from eth.vm.forks.shanghai.constants import MAX_INITCODE_SIZE
+from eth.vm.forks.shanghai.constants import INITCODE_WORD_COST, MAX_INITCODE_SIZE
 from eth.vm.forks.shanghai.state import ShanghaiState as PyEvmShanghaiState
 from eth.vm.forks.shanghai.state import (
     ShanghaiTransactionExecutor as PyEvmShanghaiTransactionExecutor,
@@ -57,6 +58,19 @@ class ShanghaiState(ParisState, PyEvmShanghaiState):
     transaction_executor_class: type[TransactionExecutorAPI] = (
         ShanghaiTransactionExecutor
     )
+
+    def calculate_intrinsic_gas(self, transaction: SignedTransactionAPI) -> int:
+        """
+        Also count the initcode word cost of a creation ([EIP-3860]).
+
+        py-evm charges it only when the creation runs, so its intrinsic gas
+        would accept a gas limit that cannot pay for it.
+        """
+        intrinsic_gas = super().calculate_intrinsic_gas(transaction)
+        if transaction.to == CREATE_CONTRACT_ADDRESS:
+            words = (len(transaction.data) + 31) // 32
+            intrinsic_gas += INITCODE_WORD_COST * words
+        return intrinsic_gas
 
     def validate_transaction_format(self, transaction: SignedTransactionAPI) -> None:
         """Also refuse a creation whose initcode exceeds the limit."""
