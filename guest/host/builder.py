@@ -221,9 +221,10 @@ def state_store_from_alloc(alloc: Alloc) -> tuple[bytes, dict[bytes, bytes]]:
 
 
 def _state_store(pre_state: Alloc | StateStore) -> StateStore:
-    values = getattr(pre_state, "values", None)
-    first = next(iter(values()), None) if values is not None else None
-    if isinstance(first, AccountState):
+    is_alloc = isinstance(pre_state, dict) and all(
+        isinstance(account, AccountState) for account in pre_state.values()
+    )
+    if is_alloc and pre_state:
         return state_store_from_alloc(cast(Alloc, pre_state))[1]
     return cast(StateStore, pre_state)
 
