@@ -54,6 +54,7 @@ from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth_typing import Address
 from eth_utils import keccak
 
+from ..chain_config import ChainConfig, chain_config_for
 from ..forks import vm_class_for
 from ..forks.prague import compute_requests_hash
 from ..schema import (
@@ -144,6 +145,7 @@ def build_stateless_input(
     ancestors: Sequence[BlockHeaderAPI | bytes],
     block: BlockAPI | bytes,
     execution_requests: Sequence[bytes] | None = None,
+    chain_config: ChainConfig | None = None,
 ) -> BuiltInput:
     """
     Build the stateless input that validates `block` on top of its parent.
@@ -155,8 +157,10 @@ def build_stateless_input(
     those the block reaches. `block` is a py-evm block or its RLP.
     `execution_requests` are the [EIP-7685] request blobs
     (``type || data``); by default the ones the block's execution produces.
+    `chain_config` (blob schedules, deposit contract) defaults to the one the
+    guest itself picks for `chain_id`.
     """
-    vm_class = vm_class_for(fork)
+    vm_class = vm_class_for(fork, chain_config or chain_config_for(chain_id))
     headers = tuple(_decode_header(header) for header in ancestors)
     if not headers:
         raise BuilderError("the parent header is required")
@@ -558,7 +562,10 @@ def _consolidation_request(item: bytes) -> ConsolidationRequest:
 
 
 def replay_with_py_evm(
-    built: BuiltInput, fork: ProtocolFork, chain_id: int
+    built: BuiltInput,
+    fork: ProtocolFork,
+    chain_id: int,
+    chain_config: ChainConfig | None = None,
 ) -> str | None:
     """
     Import the block with plain py-evm over the witness alone.
@@ -577,7 +584,9 @@ def replay_with_py_evm(
     )
     chain_class = Chain.configure(
         __name__="ReplayChain",
-        vm_configuration=((0, vm_class_for(fork)),),
+        vm_configuration=(
+            (0, vm_class_for(fork, chain_config or chain_config_for(chain_id))),
+        ),
         chain_id=chain_id,
     )
     try:
