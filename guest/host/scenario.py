@@ -62,7 +62,7 @@ from eth_utils import keccak
 
 from ..forks import vm_class_for
 from ..schema import MAX_WITNESS_HEADERS, ProtocolFork
-from .builder import BuiltInput, build_stateless_input
+from .builder import AccountState, BuiltInput, build_stateless_input
 
 CHAIN_ID = 1
 GENESIS_TIMESTAMP = 1_700_000_000
@@ -146,14 +146,8 @@ FIRST_FORK_OF_TRANSACTION_TYPE = {
 }
 
 
-@dataclass(frozen=True)
-class Account:
-    """Describe one account of the pre-state."""
-
-    balance: int = 0
-    nonce: int = 0
-    code: bytes = b""
-    storage: Mapping[int, int] = field(default_factory=dict)
+Account = AccountState
+"""Describe one account of the pre-state: nonce, balance, code, storage."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +177,8 @@ class Transaction:
     authorizations: tuple[Authorization, ...] = ()
     nonce: int | None = None
     """The sender's next nonce, unless given."""
+    replay_protected: bool = True
+    """Whether a legacy transaction signs the chain id in [EIP-155]."""
 
 
 @dataclass(frozen=True)
@@ -447,7 +443,8 @@ def sign_transaction(
         unsigned = builder.create_unsigned_transaction(
             gas_price=MAX_FEE_PER_GAS, **common
         )
-        signed = unsigned.as_signed_transaction(key, chain_id=CHAIN_ID)
+        chain_id = CHAIN_ID if transaction.replay_protected else None
+        signed = unsigned.as_signed_transaction(key, chain_id=chain_id)
         return builder.decode(signed.encode())
     if transaction.type is TransactionType.ACCESS_LIST:
         unsigned = builder.new_unsigned_access_list_transaction(

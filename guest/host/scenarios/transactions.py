@@ -19,6 +19,7 @@ from ..scenario import (
     Transaction,
     TransactionType,
     address_of,
+    contract_address,
 )
 from . import fixed_address, scenario
 from .evm import ADD, REVERT, SLOAD, deploy, push, sstore
@@ -63,6 +64,36 @@ def legacy_transfer(fork: ProtocolFork) -> Scenario:
 def legacy_create(fork: ProtocolFork) -> Scenario:
     """Create a contract that writes storage with a legacy transaction."""
     return _create(TransactionType.LEGACY)
+
+
+@scenario()
+def legacy_transfer_without_chain_id(fork: ProtocolFork) -> Scenario:
+    """Transfer value with a legacy transaction signed before [EIP-155]."""
+    recipient = address_of(RECIPIENT)
+    return Scenario(
+        transactions=[
+            Transaction(
+                1,
+                recipient,
+                type=TransactionType.LEGACY,
+                value=1,
+                replay_protected=False,
+            )
+        ]
+    )
+
+
+@scenario()
+def create_then_call_in_next_transaction(fork: ProtocolFork) -> Scenario:
+    """Deploy a counter, then call it: its code is not in the witness."""
+    counter = contract_address(address_of(1), 0)
+    return Scenario(
+        transactions=[
+            Transaction(1, None, data=deploy(COUNTER_CODE)),
+            Transaction(1, counter),
+            Transaction(2, counter, type=TransactionType.LEGACY),
+        ]
+    )
 
 
 @scenario()
