@@ -29,6 +29,7 @@ from runners import (
 pytestmark = pytest.mark.riscv
 
 SAMPLE_SIZE = 30
+"""At least this many; more when covering every stratum takes more."""
 RISCV_REQUIRED = os.environ.get("STATELESS_GUEST_RISCV") == "1"
 PARALLEL_RUNS = 2
 """qemu-user runs one guest per core; CI machines have two."""
@@ -69,7 +70,7 @@ def test_sample_covers_every_stratum() -> None:
     pool_strata = set().union(*(vector.strata for vector in VECTORS))
     sample_strata = set().union(*(vector.strata for vector in SAMPLE))
     assert sample_strata == pool_strata
-    assert len(SAMPLE) == min(SAMPLE_SIZE, len(VECTORS))
+    assert len(SAMPLE) >= min(SAMPLE_SIZE, len(VECTORS))
     assert len({vector.name for vector in SAMPLE}) == len(SAMPLE)
     if len(VECTORS) >= 30:
         outcomes = {vector.outcome for vector in SAMPLE}
