@@ -548,3 +548,21 @@ def test_initcode_word_cost_is_intrinsic(fork) -> None:
         1, to=b"", data=initcode, gas=py_evm_intrinsic + 2 * 2, nonce=0
     )
     eels.apply(chain.add_block([exact]))
+
+
+@pytest.mark.parametrize("fork", (ProtocolFork.Paris, ProtocolFork.Prague))
+def test_creation_onto_storage_is_a_collision(fork) -> None:
+    """Regression: py-evm only counts code or nonce as a collision ([EIP-7610])."""
+    from eth._utils.address import generate_contract_address
+
+    target = generate_contract_address(SENDERS[1], 0)
+    alloc = default_alloc(fork)
+    alloc[target] = {"balance": 0, "nonce": 0, "code": b"", "storage": {1: 1}}
+    chain = ForkChain(fork, vm_class_for(fork), alloc)
+    eels = EelsChain(fork, alloc)
+    eels.start(chain.blocks[0])
+    deploy = bytes.fromhex("600160005360016000f3")  # returns the code 0x01
+    eels.apply(chain.add_block([chain.transaction(1, to=b"", data=deploy)]))
+    state = chain.chain.get_vm().state
+    assert state.get_code(target) == b""
+    assert state.get_storage(target, 1) == 1

@@ -38,6 +38,7 @@ from eth.abc import (
     SignedTransactionAPI,
     TransactionExecutorAPI,
 )
+from eth.constants import BLANK_ROOT_HASH
 from eth.precompiles.modexp import extract_lengths
 from eth.vm.forks.berlin.computation import _compute_modexp_gas_fee_eip_2565
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
@@ -185,6 +186,15 @@ class ParisState(PyEvmParisState):
 
     computation_class = ParisComputation
     transaction_executor_class: type[TransactionExecutorAPI] = ParisTransactionExecutor
+
+    def has_code_or_nonce(self, address: Address) -> bool:
+        """Also treat an address with storage as taken ([EIP-7610])."""
+        return super().has_code_or_nonce(address) or self.has_storage(address)
+
+    def has_storage(self, address: Address) -> bool:
+        """Tell whether the account has storage, as of its last committed root."""
+        account_db: Any = self._account_db
+        return account_db._get_storage_root(address) != BLANK_ROOT_HASH
 
     def touch_account(self, address: Address) -> None:
         """Create nothing: a call without value leaves absent accounts absent."""
