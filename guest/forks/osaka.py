@@ -48,7 +48,7 @@ from ..chain_config import OSAKA_BLOB_SCHEDULE, BlobSchedule
 from ..errors import BlockException, InvalidBlock, InvalidTransaction
 from ..errors import TransactionException as TxError
 from .cancun import calculate_blob_gas_price
-from .paris import MODEXP_ADDRESS, modexp_output, read_padded_integer
+from .paris import MODEXP_ADDRESS, make_modexp, read_padded_integer
 from .prague import PragueComputation, PragueState, PragueTransactionExecutor, PragueVM
 
 CLZ_OPCODE = 0x1E
@@ -109,12 +109,7 @@ def modexp_gas_cost(data: bytes) -> int:
     return max(MODEXP_MIN_GAS, cost)
 
 
-def modexp(computation: ComputationAPI) -> ComputationAPI:
-    """Run MODEXP with the input bounds and gas rule of Osaka."""
-    data = computation.msg.data_as_bytes
-    computation.consume_gas(modexp_gas_cost(data), reason="MODEXP")
-    computation.output = modexp_output(data)
-    return computation
+MODEXP = make_modexp(modexp_gas_cost)
 
 
 def p256_verify(
@@ -170,7 +165,7 @@ class OsakaComputation(PragueComputation):
     opcodes = OSAKA_OPCODES
     _precompiles = merge(
         PragueComputation._precompiles,
-        {MODEXP_ADDRESS: modexp, P256VERIFY_ADDRESS: p256verify},
+        {MODEXP_ADDRESS: MODEXP, P256VERIFY_ADDRESS: p256verify},
     )
 
 

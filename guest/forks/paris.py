@@ -19,6 +19,10 @@ inherits:
   ``InvalidTransaction`` with the EEST name of the rule (py-evm raises a
   generic ``ValidationError``, checks some rules late or not at all: the
   sender-is-EOA rule of [EIP-3607]);
+- the account rules py-evm gets wrong after the merge: no
+  touch-based clearing of empty accounts ([EIP-161], [EIP-7523]) but deletion
+  of an account a balance change leaves empty, and storage counting as a
+  creation collision ([EIP-7610]);
 - header validity against the parent, raising ``InvalidBlock`` with the EEST
   name of the rule;
 - ``validate_block_commitments``, which compares a block's header with the
