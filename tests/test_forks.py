@@ -284,3 +284,23 @@ def test_header_rules_are_named_and_agree_with_eels(
     assert refusal.value.exception == BlockException[exception]
     with pytest.raises(Exception):  # noqa: B017 - EELS raises a bare InvalidBlock
         oracle.fork_module.validate_header(oracle.chain, oracle.decode_header(bad))
+
+
+def test_block_commitments_are_compared_in_specification_order() -> None:
+    chain, _ = differential_chain(ProtocolFork.Prague)
+    block = chain.build_block()
+    vm_class: Any = chain.vm_class
+    vm_class.validate_block_commitments(block, block.header)
+    mutations = [
+        ({"requests_hash": b"\x01" * 32}, BlockException.INVALID_REQUESTS),
+        ({"state_root": b"\x01" * 32}, BlockException.INVALID_STATE_ROOT),
+        (
+            {"state_root": b"\x01" * 32, "gas_used": 1},
+            BlockException.INVALID_GAS_USED,
+        ),
+        ({"blob_gas_used": 2**17}, BlockException.INCORRECT_BLOB_GAS_USED),
+    ]
+    for fields, exception in mutations:
+        with pytest.raises(InvalidBlock) as refusal:
+            vm_class.validate_block_commitments(block, block.header.copy(**fields))
+        assert refusal.value.exception == exception
