@@ -55,6 +55,11 @@ def mark_phase(name: str) -> None:
         trace_event(PHASE_EVENT, name=name)
 
 
+def tracing() -> bool:
+    """Tell whether anyone observes the guest, before computing costly values."""
+    return bool(_observers)
+
+
 def trace_event(event: str, /, **values: object) -> None:
     """Show observers a value the guest has just checked or computed."""
     for observer in _observers:

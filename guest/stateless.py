@@ -35,7 +35,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from eth.abc import BlockAPI, BlockHeaderAPI, VirtualMachineAPI, WithdrawalAPI
+from eth.abc import (
+    BlockAPI,
+    BlockHeaderAPI,
+    ReceiptAPI,
+    VirtualMachineAPI,
+    WithdrawalAPI,
+)
 from eth.consensus.context import ConsensusContext
 from eth.db.chain import ChainDB
 from eth.vm.base import VM
@@ -55,7 +61,7 @@ from .errors import (
 from .forks import vm_class_for
 from .headers import AncestorChain, validate_header, validate_headers
 from .payload import block_from_payload, header_class_of
-from .profile import mark_phase
+from .profile import mark_phase, trace_event, tracing
 from .schema import (
     ProtocolFork,
     StatelessInput,
@@ -180,8 +186,11 @@ def execute_block(
     new_header, receipts, _ = vm.apply_all_transactions(
         block.transactions, start_header
     )
+    if tracing():
+        trace_receipts(receipts)
     withdrawals: Sequence[WithdrawalAPI] | None = getattr(block, "withdrawals", None)
     if withdrawals:
+        trace_event("withdrawals", count=len(withdrawals))
         vm.apply_all_withdrawals(withdrawals)
     filled = vm.set_block_transactions_and_withdrawals(
         block,
@@ -195,6 +204,20 @@ def execute_block(
     executed = vm.finalize_block(processed).block
     witness.store.raise_if_missing()
     return executed
+
+
+def trace_receipts(receipts: Sequence[ReceiptAPI]) -> None:
+    """Show each transaction's gas and status to an observer."""
+    previous = 0
+    for index, receipt in enumerate(receipts):
+        trace_event(
+            "transaction",
+            index=index,
+            gas_used=receipt.gas_used - previous,
+            status="success" if receipt.state_root == b"\x01" else "failed",
+            logs=len(receipt.logs),
+        )
+        previous = receipt.gas_used
 
 
 def header_commitments(
@@ -214,6 +237,13 @@ def header_commitments(
 def validate_commitments(commitments: Sequence[Commitment]) -> None:
     """Refuse the block at the first header value execution disagrees with."""
     for commitment in commitments:
+        trace_event(
+            "commitment",
+            field=commitment.field,
+            header=commitment.claimed,
+            computed=commitment.computed,
+            matches=commitment.claimed == commitment.computed,
+        )
         if commitment.claimed != commitment.computed:
             raise InvalidBlock(
                 commitment.exception,
@@ -243,12 +273,31 @@ def validate_stateless_input(
 
     mark_phase("headers")
     ancestors = validate_headers(witness.headers, ancestor_header_classes(fork, config))
+    trace_event(
+        "headers",
+        count=len(witness.headers),
+        parent_number=ancestors.parent_header.block_number,
+        parent_hash=ancestors.parent_hash,
+    )
     if check_fork_schedule:
         check_timestamp_in_fork(config, fork, payload.timestamp)
 
     mark_phase("pre-state")
     pre_state = WitnessDatabase(witness.state, witness.codes)
+    trace_event(
+        "witness",
+        nodes=len(witness.state),
+        codes=len(witness.codes),
+        pre_state_root=ancestors.parent_header.state_root,
+    )
     block = block_from_payload(vm_class, request)
+    trace_event(
+        "payload",
+        number=payload.block_number,
+        block_hash=payload.block_hash,
+        transactions=len(payload.transactions),
+        gas_limit=payload.gas_limit,
+    )
 
     mark_phase("execution")
     validate_block_size(vm_class, block)
