@@ -8,8 +8,9 @@ Blocks and transactions at their gas limits.
 Introduction
 ------------
 
-A block whose gas used equals its gas limit, and the calldata floor price
-[EIP-7623] deciding a transaction's gas.
+A block whose gas used equals its gas limit, a transaction at the gas cap
+[EIP-7825], and the calldata floor price [EIP-7623] deciding a
+transaction's gas.
 """
 
 from ...schema import ProtocolFork
@@ -19,6 +20,7 @@ from .evm import INVALID
 
 BURNER = fixed_address(0x50)
 TRANSACTIONS_TO_FILL_BLOCK = 2
+TRANSACTION_GAS_LIMIT_CAP = 2**24
 
 
 @scenario()
@@ -48,3 +50,12 @@ def calldata_floor_decides_gas(fork: ProtocolFork) -> Scenario:
     """Charge a data-heavy transfer the calldata floor price [EIP-7623]."""
     data = b"\x01" * 1000
     return Scenario(transactions=[Transaction(1, address_of(2), data=data, gas=70_000)])
+
+
+@scenario(since=ProtocolFork.Osaka)
+def transaction_at_gas_cap(fork: ProtocolFork) -> Scenario:
+    """Burn a transaction gas limit of exactly the cap [EIP-7825]."""
+    return Scenario(
+        pre={BURNER: Account(code=INVALID)},
+        transactions=[Transaction(1, BURNER, gas=TRANSACTION_GAS_LIMIT_CAP)],
+    )

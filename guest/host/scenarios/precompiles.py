@@ -144,6 +144,12 @@ def modexp_large_modulus(fork: ProtocolFork) -> Scenario:
 
 
 @scenario()
+def modexp_empty_base(fork: ProtocolFork) -> Scenario:
+    """Compute 0^0 mod 5 with an empty base and exponent: one (0x05)."""
+    return _call_precompile(0x05, _word(0) + _word(0) + _word(1) + bytes([5]))
+
+
+@scenario()
 def bn254_add(fork: ProtocolFork) -> Scenario:
     """Add two alt_bn128 points (0x06)."""
     return _call_precompile(0x06, _bn_g1(bn128.G1) * 2)
