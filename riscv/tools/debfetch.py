@@ -40,6 +40,7 @@ Only the standard library is used; the host's Python runs it.
 import argparse
 import hashlib
 import lzma
+import os
 import re
 import subprocess
 import sys
@@ -91,7 +92,9 @@ class LockedPackage:
 
 
 def default_archive() -> str:
-    """Return the Debian archive the host's apt uses."""
+    """Return ``DEBIAN_ARCHIVE``, or the Debian archive the host's apt uses."""
+    if os.environ.get("DEBIAN_ARCHIVE"):
+        return os.environ["DEBIAN_ARCHIVE"]
     stanzas: list[str] = []
     for path in sorted(SOURCES_DIRECTORY.glob("*.sources")):
         stanzas.extend(path.read_text().split("\n\n"))
