@@ -217,8 +217,6 @@ class BuiltScenario:
     """The blocks after genesis; the last one is the test block."""
     store: Mapping[bytes, bytes]
     """Every trie node and code the chain ever held, under its hash."""
-    requests: tuple[bytes, ...]
-    """The test block's request blobs, ``type || data`` [EIP-7685]."""
 
     @property
     def block(self) -> BlockAPI:
@@ -310,22 +308,10 @@ def _py_evm_state(alloc: Mapping[bytes, Account]) -> Any:
 # Blocks.
 
 
-def _chain_class(
-    fork: ProtocolFork, requests: dict[int, tuple[bytes, ...]]
-) -> type[Chain]:
-    """Derive a one-fork chain whose VM notes each block's requests."""
-    vm_class: Any = vm_class_for(fork)
-
-    class RequestNotingVM(vm_class):  # type: ignore[valid-type,misc]
-        def block_postprocessing(self, block: BlockAPI) -> BlockAPI:
-            processed = super().block_postprocessing(block)
-            noted = getattr(processed, "block_requests", ())
-            requests[processed.header.block_number] = tuple(noted)
-            return processed  # type: ignore[no-any-return]
-
+def _chain_class(fork: ProtocolFork) -> type[Chain]:
     return Chain.configure(
         __name__=f"Scenario{fork.name}Chain",
-        vm_configuration=((0, RequestNotingVM),),
+        vm_configuration=((0, vm_class_for(fork)),),
         chain_id=CHAIN_ID,
     )
 
@@ -487,8 +473,7 @@ def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
     """Build genesis, the empty ancestors and the test block of `scenario`."""
     alloc = genesis_alloc(scenario, fork)
     memory = MemoryDB()
-    requests: dict[int, tuple[bytes, ...]] = {}
-    chain = _chain_class(fork, requests).from_genesis(
+    chain = _chain_class(fork).from_genesis(
         AtomicDB(memory), _genesis_params(scenario, fork), _py_evm_state(alloc)
     )
     blocks = [_import_template(chain, fork, (), ()) for _ in range(scenario.ancestors)]
@@ -509,7 +494,6 @@ def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
         genesis,
         tuple(blocks),
         memory.kv_store,
-        requests.get(blocks[-1].number, ()),
     )
 
 
@@ -521,7 +505,6 @@ def build_input(built: BuiltScenario) -> BuiltInput:
         built.store,
         built.ancestor_headers[-MAX_WITNESS_HEADERS:],
         built.block,
-        built.requests if built.fork >= ProtocolFork.Prague else None,
     )
 
 
