@@ -28,6 +28,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -87,7 +88,7 @@ class Vector:
             return "valid"
         return "invalid"
 
-    @property
+    @cached_property
     def strata(self) -> frozenset[str]:
         """Return the classes this vector stands for in a sample."""
         classes = {f"outcome:{self.outcome}"}
