@@ -17,18 +17,23 @@ libraries to them:
 - ``eth_hash.auto.keccak``, the keccak every library of the guest calls, is
   rebound to ``zkvm.keccak256``;
 - eth-keys recovers public keys with ``zkvm.secp256k1_ecrecover`` (its other
-  operations stay on its pure-Python backend).
+  operations stay on its pure-Python backend);
+- py-evm's point-evaluation precompile checks KZG proofs with
+  ``zkvm.kzg_point_eval`` instead of ckzg, which also spares it loading the
+  whole trusted setup on every call (the accelerator needs one point of it).
 
 The launcher calls ``install_accelerators`` before the guest starts. Where
 ``zkvm`` is absent (the native host) nothing is installed and the guest keeps
 its usual libraries. Either way the bytes out are the same: the accelerators
-compute the same functions, and recovery fails exactly where the host's
-libsecp256k1 binding fails.
+compute the same functions, recovery fails exactly where the host's
+libsecp256k1 binding fails, and the KZG check rejects exactly the inputs
+ckzg rejects (with the ``RuntimeError`` ckzg raises).
 """
 
 import os
 from types import ModuleType
 
+from eth.precompiles import point_evaluation
 from eth_hash.abc import BackendAPI, PreImageAPI
 from eth_hash.auto import keccak
 from eth_hash.main import Keccak256
@@ -57,6 +62,9 @@ def install_accelerators() -> bool:
         os.environ[ECC_BACKEND_VARIABLE] = (
             f"{AcceleratedECCBackend.__module__}.{AcceleratedECCBackend.__name__}"
         )
+    if hasattr(_zkvm, "kzg_point_eval"):
+        point_evaluation.verify_kzg_proof = verify_kzg_proof
+        point_evaluation.load_trusted_setup = trusted_setup_not_needed
     return True
 
 
@@ -110,3 +118,18 @@ class AcceleratedECCBackend(NativeECCBackend):
         if public_key is None:
             raise BadSignature("no public key recovers from this signature")
         return PublicKey(public_key, backend=self)
+
+
+def verify_kzg_proof(
+    commitment: bytes, z: bytes, y: bytes, proof: bytes, trusted_setup: object
+) -> bool:
+    """Check a KZG proof as ``ckzg.verify_kzg_proof`` does, through the zkVM."""
+    verified = accelerated_zkvm().kzg_point_eval(commitment, z, y, proof)
+    if verified is None:
+        raise RuntimeError("verify_kzg_proof: invalid commitment, point or proof")
+    return bool(verified)
+
+
+def trusted_setup_not_needed(path: str, precompute: int) -> None:
+    """Skip loading the trusted setup; the accelerator carries its one point."""
+    return None

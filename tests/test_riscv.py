@@ -145,6 +145,43 @@ def _signed_records(generator: random.Random) -> tuple[bytes, bytes]:
     return b"".join(records), b"".join(answers)
 
 
+def _kzg_records(generator: random.Random) -> tuple[bytes, bytes]:
+    """Build KZG probe records and the answers ckzg gives."""
+    import ckzg
+    from eth.precompiles.point_evaluation import TRUSTED_SETUP_PATH
+
+    setup = ckzg.load_trusted_setup(TRUSTED_SETUP_PATH, 0)
+    modulus = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+
+    def field_element() -> bytes:
+        return (generator.getrandbits(256) % modulus).to_bytes(32, "big")
+
+    blob = b"".join(field_element() for _ in range(4096))
+    commitment = ckzg.blob_to_kzg_commitment(blob, setup)
+    z = field_element()
+    proof, y = ckzg.compute_kzg_proof(blob, z, setup)
+    wrong_y = ((int.from_bytes(y, "big") + 1) % modulus).to_bytes(32, "big")
+    infinity = b"\xc0" + bytes(47)
+    cases = [
+        (commitment, z, y, proof),
+        (commitment, z, wrong_y, proof),
+        (proof, z, y, commitment),
+        (commitment, modulus.to_bytes(32, "big"), y, proof),
+        (commitment, z, b"\xff" * 32, proof),
+        (generator.randbytes(48), z, y, proof),
+        (commitment, z, y, b"\x80" + bytes(47)),
+        (infinity, z, bytes(32), infinity),
+    ]
+    records, answers = [], []
+    for case in cases:
+        records.append(b"\x03" + b"".join(case))
+        try:
+            answers.append(b"\x02" if ckzg.verify_kzg_proof(*case, setup) else b"\x01")
+        except RuntimeError:
+            answers.append(b"\x00")
+    return b"".join(records), b"".join(answers)
+
+
 def _qemu_guest_run(input_bytes: bytes, entry: str) -> RunResult:
     from runners import REPOSITORY, _qemu_guest
 
@@ -158,7 +195,11 @@ def _qemu_guest_run(input_bytes: bytes, entry: str) -> RunResult:
 
 def test_accelerators_match_host_libraries() -> None:
     require_riscv_build()
-    records, answers = _signed_records(random.Random(20261125))
+    generator = random.Random(20261125)
+    signed_records, signed_answers = _signed_records(generator)
+    kzg_records, kzg_answers = _kzg_records(generator)
+    records, answers = signed_records + kzg_records, signed_answers + kzg_answers
+    assert set(kzg_answers) == {0, 1, 2}  # rejected, false and true all occur
     result = _qemu_guest_run(records, "accelerator_probe:hash_and_recover")
     assert result.exit_status == 0, result.detail
     assert result.output.hex() == answers.hex()

@@ -100,6 +100,28 @@ static PyObject *zkvm_secp256k1_ecrecover_py(PyObject *module,
     return PyBytes_FromStringAndSize((const char *)key.data, sizeof key.data);
 }
 
+static PyObject *zkvm_kzg_point_eval_py(PyObject *module,
+                                        PyObject *const *args, Py_ssize_t nargs)
+{
+    zkvm_kzg_commitment commitment;
+    zkvm_kzg_field_element z, y;
+    zkvm_kzg_proof proof;
+    bool verified;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "kzg_point_eval(commitment, z, y, proof) takes 4 arguments");
+        return NULL;
+    }
+    if (copy_fixed(args[0], commitment.data, sizeof commitment.data, "commitment") < 0 ||
+        copy_fixed(args[1], z.data, sizeof z.data, "z") < 0 ||
+        copy_fixed(args[2], y.data, sizeof y.data, "y") < 0 ||
+        copy_fixed(args[3], proof.data, sizeof proof.data, "proof") < 0)
+        return NULL;
+    if (zkvm_kzg_point_eval(&commitment, &z, &y, &proof, &verified) != ZKVM_EOK)
+        Py_RETURN_NONE;
+    return PyBool_FromLong(verified);
+}
+
 static PyMethodDef zkvm_methods[] = {
     {"read_input", zkvm_read_input, METH_NOARGS,
      "Return the whole private input."},
@@ -112,6 +134,9 @@ static PyMethodDef zkvm_methods[] = {
     {"secp256k1_ecrecover", (PyCFunction)(void (*)(void))zkvm_secp256k1_ecrecover_py,
      METH_FASTCALL,
      "Return the 64-byte public key that signed msg, or None if there is none."},
+    {"kzg_point_eval", (PyCFunction)(void (*)(void))zkvm_kzg_point_eval_py,
+     METH_FASTCALL,
+     "Return whether the KZG proof holds, or None if an input is invalid."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -19,16 +19,24 @@ termination rule against the host's libraries.
 - ``0x01 || msg32 || r32 || s32 || v``: public key through eth-keys (the
   wiring py-evm uses), ``0x01 || key64``, or ``0x00 || zeros`` on failure;
 - ``0x02 || msg32 || sig64 || recid``: the raw ``zkvm.secp256k1_ecrecover``,
-  same answer format.
+  same answer format;
+- ``0x03 || commitment48 || z32 || y32 || proof48``: the KZG check through
+  py-evm's point-evaluation module (the wiring its precompile uses):
+  ``0x00`` rejected as invalid input, ``0x01`` false, ``0x02`` true.
 """
 
 import zkvm  # type: ignore[import-not-found]
+from eth.precompiles import point_evaluation
 from eth_hash.auto import keccak
 from eth_keys import keys
 from eth_keys.backends import get_backend
 from eth_keys.exceptions import BadSignature
 
-from guest.accelerators import AcceleratedECCBackend, AcceleratedKeccak
+from guest.accelerators import (
+    AcceleratedECCBackend,
+    AcceleratedKeccak,
+    verify_kzg_proof,
+)
 
 KEY_SIZE = 64
 
@@ -58,6 +66,22 @@ def _check_wiring() -> None:
         raise RuntimeError("eth_hash.auto.keccak is not on zkvm.keccak256")
     if not isinstance(get_backend(), AcceleratedECCBackend):
         raise RuntimeError("eth-keys does not recover through zkvm")
+    if point_evaluation.verify_kzg_proof is not verify_kzg_proof:
+        raise RuntimeError("point evaluation does not check through zkvm")
+
+
+def _check_kzg(record: bytes) -> bytes:
+    try:
+        verified = point_evaluation.verify_kzg_proof(
+            record[:48],
+            record[48:80],
+            record[80:112],
+            record[112:160],
+            point_evaluation.load_trusted_setup(point_evaluation.TRUSTED_SETUP_PATH, 0),
+        )
+    except RuntimeError:
+        return b"\x00"
+    return b"\x02" if verified else b"\x01"
 
 
 def hash_and_recover(data: bytes) -> bytes:
@@ -85,6 +109,9 @@ def hash_and_recover(data: bytes) -> bytes:
                     zkvm.secp256k1_ecrecover(record[:32], record[32:96], record[96])
                 )
             )
+        elif kind == 3:
+            answers.append(_check_kzg(data[position : position + 160]))
+            position += 160
         else:
             raise ValueError(f"unknown record kind {kind}")
     return b"".join(answers)
