@@ -312,6 +312,10 @@ class _ChainReplay:
         self, index: int, entry: Mapping[str, Any], is_last_valid: bool
     ) -> BuiltBlock:
         exceptions = _expected_exceptions(entry)
+        if "params" in entry:
+            mismatch = _engine_shape_mismatch(self.network, entry["params"][0])
+            if mismatch is not None:
+                return _skipped(self.name, index, entry, mismatch)
         try:
             block, requests = self._block_and_requests(entry)
         except Exception as error:  # any undecodable block is skipped, not fatal
@@ -444,6 +448,23 @@ def _engine_block(
     if withdrawals is not None:
         body["withdrawals"] = withdrawals
     return block_class(**body), requests
+
+
+def _engine_shape_mismatch(network: str, payload: Mapping[str, Any]) -> str | None:
+    """Say why a payload has fields its fork's schema cannot carry, if it has."""
+    fork = fork_at(network, _int(payload["timestamp"]))
+    shape = {
+        "withdrawals": fork >= ProtocolFork.Shanghai,
+        "blobGasUsed": fork >= ProtocolFork.Cancun,
+        "excessBlobGas": fork >= ProtocolFork.Cancun,
+    }
+    wrong = [name for name, expected in shape.items() if (name in payload) != expected]
+    if not wrong:
+        return None
+    return (
+        f"the payload's {', '.join(wrong)} do not fit the {fork.name} schema: "
+        "the request cannot be expressed as a stateless input"
+    )
 
 
 def _engine_request(fork: ProtocolFork, params: Sequence[Any]) -> NewPayloadRequest:
