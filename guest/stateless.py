@@ -25,7 +25,7 @@ A fork's VM class takes part through py-evm's usual methods
 ``finalize_block``) and two optional class attributes:
 
 - ``header_commitments``: the ordered ``(header field, BlockException)``
-  pairs compared after execution (default ``HEADER_COMMITMENTS``);
+  pairs compared after execution (every guest fork's VM defines it);
 - ``validate_block_size(block)`` (a class method): refuses a block whose
   RLP exceeds the fork's size cap ([EIP-7934]), if the fork has one.
 """
@@ -69,24 +69,6 @@ from .schema import (
     compute_new_payload_request_root,
 )
 from .witness import WitnessDatabase, witness_state_class
-
-HEADER_COMMITMENTS: tuple[tuple[str, BlockException], ...] = (
-    ("gas_used", BlockException.INVALID_GAS_USED),
-    ("transaction_root", BlockException.INVALID_TRANSACTIONS_ROOT),
-    ("state_root", BlockException.INVALID_STATE_ROOT),
-    ("receipt_root", BlockException.INVALID_RECEIPTS_ROOT),
-    ("bloom", BlockException.INVALID_LOG_BLOOM),
-    ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
-    ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
-    ("requests_hash", BlockException.INVALID_REQUESTS),
-    ("block_access_list_hash", BlockException.INVALID_BAL_HASH),
-)
-"""
-Header fields that execution recomputes, in the execution-specs' order.
-
-Fields a fork's header lacks are skipped; a VM class may replace the list
-with its own ``header_commitments``.
-"""
 
 EXECUTION_COUNTERS = ("gas_used", "bloom", "blob_gas_used")
 """Header fields that execution accumulates from zero."""
@@ -223,14 +205,11 @@ def trace_receipts(receipts: Sequence[ReceiptAPI]) -> None:
 def header_commitments(
     vm_class: type[VirtualMachineAPI], claimed: BlockHeaderAPI, computed: BlockHeaderAPI
 ) -> list[Commitment]:
-    """List the commitments of the fork's header, claimed against computed."""
-    pairs: Sequence[tuple[str, BlockException]] = getattr(
-        vm_class, "header_commitments", HEADER_COMMITMENTS
-    )
+    """List the fork's header commitments, claimed against computed."""
+    pairs: Sequence[tuple[str, BlockException]] = vm_class.header_commitments  # type: ignore[attr-defined]
     return [
         Commitment(name, getattr(claimed, name), getattr(computed, name), exception)
         for name, exception in pairs
-        if hasattr(claimed, name)
     ]
 
 

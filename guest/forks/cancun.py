@@ -203,19 +203,6 @@ class CancunVM(ShanghaiVM, PyEvmCancunVM):
             return header
         return header.copy(excess_blob_gas=cls.calculate_excess_blob_gas(parent_header))
 
-    @classmethod
-    def validate_header_fork_fields(
-        cls, header: BlockHeaderAPI, parent_header: BlockHeaderAPI
-    ) -> None:
-        """Refuse an excess blob gas that does not follow from the parent."""
-        super().validate_header_fork_fields(header, parent_header)
-        expected = cls.calculate_excess_blob_gas(parent_header)
-        if header.excess_blob_gas != expected:
-            raise InvalidBlock(
-                BlockException.INCORRECT_EXCESS_BLOB_GAS,
-                f"{header.excess_blob_gas} != {expected}",
-            )
-
     def validate_transaction_against_header(
         self, base_header: BlockHeaderAPI, transaction: SignedTransactionAPI
     ) -> None:

@@ -24,9 +24,10 @@ inherits:
   of an account a balance change leaves empty, and storage counting as a
   creation collision ([EIP-7610]);
 - header validity against the parent, raising ``InvalidBlock`` with the EEST
-  name of the rule;
-- ``validate_block_commitments``, which compares a block's header with the
-  header py-evm computed by executing it, in the specification's order.
+  name of the rule (the rules themselves live in ``guest.headers``, so that
+  py-evm's own imports and the stateless pipeline apply the same ones);
+- ``header_commitments``: the header values execution recomputes, in the
+  specification's order, which the pipeline compares.
 """
 
 from collections.abc import Callable, Sequence
@@ -45,7 +46,6 @@ from eth.abc import (
 from eth.constants import BLANK_ROOT_HASH
 from eth.precompiles.modexp import extract_lengths
 from eth.vm.forks.berlin.computation import _compute_modexp_gas_fee_eip_2565
-from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.paris import ParisVM as PyEvmParisVM
 from eth.vm.forks.paris.computation import ParisComputation as PyEvmParisComputation
 from eth.vm.forks.paris.state import ParisState as PyEvmParisState
@@ -60,6 +60,7 @@ from eth_utils.toolz import merge
 
 from ..errors import BlockException, InvalidBlock, InvalidTransaction
 from ..errors import TransactionException as TxError
+from ..headers import validate_header
 
 MODEXP_ADDRESS = force_bytes_to_address(b"\x05")
 MAX_NONCE = 2**64 - 1
@@ -293,23 +294,14 @@ class ParisState(PyEvmParisState):
             raise InvalidTransaction(TxError.SENDER_NOT_EOA)
 
 
-def check_gas_limit(gas_limit: int, parent_gas_limit: int) -> bool:
-    """Tell whether the gas limit moved within the allowed step from the parent."""
-    max_delta = parent_gas_limit // GAS_LIMIT_ADJUSTMENT_FACTOR
-    return (
-        parent_gas_limit - max_delta < gas_limit < parent_gas_limit + max_delta
-        and gas_limit >= GAS_LIMIT_MINIMUM
-    )
-
-
 class ParisVM(PyEvmParisVM):
     """
     Paris VM with named refusals for transactions, headers and commitments.
 
     Hooks added for the stateless pipeline (also on every later fork):
-    ``validate_header(header, parent)`` raises ``InvalidBlock``;
-    ``validate_block_commitments(block, computed_header)`` compares the
-    block's header with the executed one; transaction refusals raised while
+    ``validate_header(header, parent)`` raises ``InvalidBlock`` by the rules
+    of ``guest.headers.validate_header``; ``header_commitments`` lists the
+    header values execution recomputes; transaction refusals raised while
     applying a block carry the transaction's index.
     """
 
@@ -321,46 +313,10 @@ class ParisVM(PyEvmParisVM):
     def validate_header(
         cls, header: BlockHeaderAPI, parent_header: BlockHeaderAPI
     ) -> None:
-        """Refuse a header that does not follow its parent by the fork's rules."""
+        """Refuse a header that does not follow its parent, as the pipeline does."""
         if parent_header is None:
             raise InvalidBlock(BlockException.UNKNOWN_PARENT, "no parent header")
-        cls.validate_header_fork_fields(header, parent_header)
-        if header.gas_used > header.gas_limit:
-            raise InvalidBlock(
-                BlockException.GAS_USED_OVERFLOW,
-                f"{header.gas_used} > {header.gas_limit}",
-            )
-        if not check_gas_limit(header.gas_limit, parent_header.gas_limit):
-            raise InvalidBlock(
-                BlockException.INVALID_GASLIMIT,
-                f"{header.gas_limit} after {parent_header.gas_limit}",
-            )
-        expected_base_fee = calculate_expected_base_fee_per_gas(parent_header)
-        if header.base_fee_per_gas != expected_base_fee:
-            raise InvalidBlock(
-                BlockException.INVALID_BASEFEE_PER_GAS,
-                f"{header.base_fee_per_gas} != {expected_base_fee}",
-            )
-        if header.timestamp <= parent_header.timestamp:
-            raise InvalidBlock(BlockException.INVALID_BLOCK_TIMESTAMP_OLDER_THAN_PARENT)
-        if header.block_number != parent_header.block_number + 1:
-            raise InvalidBlock(BlockException.INVALID_BLOCK_NUMBER)
-        if len(header.extra_data) > MAX_EXTRA_DATA_SIZE:
-            raise InvalidBlock(BlockException.EXTRA_DATA_TOO_BIG)
-        if header.difficulty != 0:
-            raise InvalidBlock(BlockException.INVALID_DIFFICULTY)
-        if header.nonce != POST_MERGE_NONCE:
-            raise InvalidBlock(BlockException.INVALID_NONCE)
-        if header.uncles_hash != EMPTY_OMMERS_HASH:
-            raise InvalidBlock(BlockException.INVALID_UNCLES_HASH)
-        if header.parent_hash != parent_header.hash:
-            raise InvalidBlock(BlockException.UNKNOWN_PARENT)
-
-    @classmethod
-    def validate_header_fork_fields(
-        cls, header: BlockHeaderAPI, parent_header: BlockHeaderAPI
-    ) -> None:
-        """Check header fields a later fork adds (none in Paris)."""
+        validate_header(cls, header, parent_header, parent_header.hash)
 
     def block_preprocessing(self, block: BlockAPI) -> None:
         """Run the fork's system calls before the transactions (none in Paris)."""
@@ -408,20 +364,3 @@ class ParisVM(PyEvmParisVM):
         if block.uncles:
             raise InvalidBlock(BlockException.INCORRECT_BLOCK_FORMAT, "ommers")
         super().validate_block(block)
-
-    @classmethod
-    def validate_block_commitments(
-        cls, block: BlockAPI, computed_header: BlockHeaderAPI
-    ) -> None:
-        """Refuse a header whose commitments differ from the executed block's."""
-        for field_name, exception in cls.commitment_checks():
-            stated = getattr(block.header, field_name)
-            computed = getattr(computed_header, field_name)
-            if stated != computed:
-                detail = f"{field_name}: {stated!r} != {computed!r}"
-                raise InvalidBlock(exception, detail)
-
-    @classmethod
-    def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
-        """List header commitments in the order the specification checks them."""
-        return cls.header_commitments
