@@ -38,7 +38,7 @@ py-evm refused it.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import rlp
@@ -50,12 +50,15 @@ from eth.db.atomic import AtomicDB
 from eth.db.backends.base import BaseDB
 from eth.db.backends.memory import MemoryDB
 from eth.db.chain import ChainDB
+from eth.db.header import _decode_block_header
+from eth.exceptions import HeaderNotFound
 from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth_typing import Address
 from eth_utils import keccak
 
 from ..chain_config import ChainConfig, chain_config_for
 from ..forks import vm_class_for
+from ..forks.amsterdam.blocks import AmsterdamBlockHeader
 from ..forks.prague import compute_requests_hash
 from ..schema import (
     ADDRESS_SIZE,
@@ -97,6 +100,22 @@ LEAF_FLAGS = (2, 3)
 
 class BuilderError(Exception):
     """Report a block or pre-state from which no stateless input can be built."""
+
+
+class AmsterdamChainDB(ChainDB):
+    """Store headers of any fork, Amsterdam's 23 fields too (py-evm lacks them)."""
+
+    @staticmethod
+    def _get_block_header_by_hash(db: Any, block_hash: Any) -> BlockHeaderAPI:
+        """Decode a stored header with the Amsterdam layout, else py-evm's."""
+        try:
+            header_rlp = db[block_hash]
+        except KeyError as error:
+            raise HeaderNotFound(f"No header with hash {block_hash.hex()}") from error
+        try:
+            return rlp.decode(header_rlp, sedes=AmsterdamBlockHeader)
+        except rlp.exceptions.RLPException:
+            return _decode_block_header(header_rlp)
 
 
 @dataclass(frozen=True)
@@ -191,7 +210,9 @@ def build_stateless_input(
         ),
     )
     stateless_input = StatelessInput(
-        new_payload_request=build_new_payload_request(fork, block, requests),
+        new_payload_request=build_new_payload_request(
+            fork, block, requests, recording.block_access_list
+        ),
         witness=witness,
         chain_id=chain_id,
         schema_id=schema_id_of(fork),
@@ -279,6 +300,8 @@ class ImportRecording:
     database: RecordingDatabase
     ancestor_numbers: set[int] = field(default_factory=set)
     requests: tuple[bytes, ...] = ()
+    block_access_list: bytes | None = None
+    """RLP of the access list the execution built ([EIP-7928]), if any."""
     error: str | None = None
 
     def state_nodes(self, state_root: bytes) -> set[bytes]:
@@ -352,7 +375,7 @@ def _record_import(
 ) -> ImportRecording:
     recording = ImportRecording(RecordingDatabase(store))
     database = AtomicDB(recording.database)
-    ChainDB(database).persist_header_chain(
+    AmsterdamChainDB(database).persist_header_chain(
         headers, genesis_parent_hash=headers[0].parent_hash
     )
     recording.database.reads.clear()
@@ -360,6 +383,7 @@ def _record_import(
         __name__="RecordingChain",
         vm_configuration=((0, _recording_vm_class(vm_class, recording)),),
         chain_id=chain_id,
+        chaindb_class=AmsterdamChainDB,
     )
     try:
         chain_class(database).import_block(block)
@@ -388,6 +412,7 @@ def _recording_vm_class(
                 block, "block_requests", ()
             )
             recording.requests = tuple(produced)
+            recording.block_access_list = getattr(processed, "block_access_list", None)
             return processed
 
     return RecordingVM
@@ -411,7 +436,10 @@ def _needed_ancestors(
 
 def _decode_header(header: BlockHeaderAPI | bytes) -> BlockHeaderAPI:
     if isinstance(header, bytes):
-        return rlp.decode(header, sedes=PragueBackwardsHeader)
+        try:
+            return rlp.decode(header, sedes=AmsterdamBlockHeader)
+        except rlp.exceptions.RLPException:
+            return rlp.decode(header, sedes=PragueBackwardsHeader)
     return header
 
 
@@ -426,11 +454,14 @@ def _decode_block(vm_class: type[VirtualMachineAPI], data: bytes) -> BlockAPI:
 
 
 def build_new_payload_request(
-    fork: ProtocolFork, block: BlockAPI, requests: Sequence[bytes]
+    fork: ProtocolFork,
+    block: BlockAPI,
+    requests: Sequence[bytes],
+    block_access_list: bytes | None = None,
 ) -> NewPayloadRequest:
     """Form the ``engine_newPayload`` request that carries `block`."""
     header = block.header
-    payload = build_execution_payload(fork, block)
+    payload = build_execution_payload(fork, block, block_access_list)
     if fork < ProtocolFork.Cancun:
         return NewPayloadRequest(payload)
     versioned_hashes = tuple(
@@ -443,17 +474,30 @@ def build_new_payload_request(
         return NewPayloadRequest(
             payload, versioned_hashes, header.parent_beacon_block_root
         )
+    execution_requests = parse_execution_requests(requests)
+    if fork >= ProtocolFork.Amsterdam:
+        execution_requests = replace(
+            execution_requests, builder_deposits=(), builder_exits=()
+        )
     return NewPayloadRequest(
         payload,
         versioned_hashes,
         header.parent_beacon_block_root,
-        parse_execution_requests(requests),
+        execution_requests,
     )
 
 
-def build_execution_payload(fork: ProtocolFork, block: BlockAPI) -> ExecutionPayload:
-    """Copy the payload fields of `fork`'s shape out of the block."""
-    header = block.header
+def build_execution_payload(
+    fork: ProtocolFork, block: BlockAPI, block_access_list: bytes | None = None
+) -> ExecutionPayload:
+    """
+    Copy the payload fields of `fork`'s shape out of the block.
+
+    From Amsterdam the payload also carries the block access list, which is
+    no part of the block: `block_access_list` is the RLP its execution built
+    (an empty list when unknown, e.g. after a failed import).
+    """
+    header: Any = block.header
     withdrawals = None
     if fork >= ProtocolFork.Shanghai:
         withdrawals = tuple(
@@ -479,7 +523,21 @@ def build_execution_payload(fork: ProtocolFork, block: BlockAPI) -> ExecutionPay
         withdrawals=withdrawals,
         blob_gas_used=header.blob_gas_used if has_blobs else None,
         excess_blob_gas=header.excess_blob_gas if has_blobs else None,
+        **_amsterdam_payload_fields(fork, header, block_access_list),
     )
+
+
+def _amsterdam_payload_fields(
+    fork: ProtocolFork, header: Any, block_access_list: bytes | None
+) -> dict[str, Any]:
+    if fork < ProtocolFork.Amsterdam:
+        return {}
+    return {
+        "block_access_list": rlp.encode([])
+        if block_access_list is None
+        else block_access_list,
+        "slot_number": header.slot_number,
+    }
 
 
 def parse_execution_requests(requests: Sequence[bytes]) -> ExecutionRequests:
@@ -579,7 +637,7 @@ def replay_with_py_evm(
         memory[keccak(preimage)] = preimage
     database = AtomicDB(memory)
     headers = [_decode_header(header) for header in witness.headers]
-    ChainDB(database).persist_header_chain(
+    AmsterdamChainDB(database).persist_header_chain(
         headers, genesis_parent_hash=headers[0].parent_hash
     )
     chain_class = Chain.configure(
@@ -588,6 +646,7 @@ def replay_with_py_evm(
             (0, vm_class_for(fork, chain_config or chain_config_for(chain_id))),
         ),
         chain_id=chain_id,
+        chaindb_class=AmsterdamChainDB,
     )
     try:
         chain_class(database).import_block(built.block)
