@@ -51,6 +51,7 @@ from eth.db.backends.base import BaseDB
 from eth.db.backends.memory import MemoryDB
 from eth.db.chain import ChainDB
 from eth.db.header import _decode_block_header
+from eth.db.trie import make_trie_root_and_nodes
 from eth.exceptions import HeaderNotFound
 from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth_typing import Address
@@ -116,6 +117,12 @@ class AmsterdamChainDB(ChainDB):
             return rlp.decode(header_rlp, sedes=AmsterdamBlockHeader)
         except rlp.exceptions.RLPException:
             return _decode_block_header(header_rlp)
+
+    def persist_block(self, block: BlockAPI, *args: Any, **kwargs: Any) -> Any:
+        """Also store the body tries, which the Amsterdam VM only hashes."""
+        for items in (block.transactions, getattr(block, "withdrawals", ())):
+            self.persist_trie_data_dict(make_trie_root_and_nodes(items)[1])
+        return super().persist_block(block, *args, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from eth.abc import BlockAPI, BlockHeaderAPI, ChainAPI, SignedTransactionAPI
 from eth.chains.base import Chain
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
+from eth.db.chain import ChainDB
 from eth.vm.forks.cancun.constants import (
     BEACON_ROOTS_ADDRESS,
     BEACON_ROOTS_CONTRACT_CODE,
@@ -61,12 +62,23 @@ from eth_typing import Address, BlockNumber
 from eth_utils import keccak
 
 from ..forks import vm_class_for
+from ..forks.amsterdam.system_calls import (
+    BUILDER_DEPOSIT_CONTRACT_ADDRESS,
+    BUILDER_EXIT_CONTRACT_ADDRESS,
+)
 from ..schema import MAX_WITNESS_HEADERS, ProtocolFork
-from .builder import AccountState, BuiltInput, build_stateless_input
+from .builder import (
+    AccountState,
+    AmsterdamChainDB,
+    BuiltInput,
+    build_stateless_input,
+)
 
 CHAIN_ID = 1
 GENESIS_TIMESTAMP = 1_700_000_000
 SECONDS_PER_SLOT = 12
+GENESIS_SLOT = 1_000
+"""Beacon slot of the genesis block; each block takes the next slot ([EIP-7843])."""
 GENESIS_GAS_LIMIT = 30_000_000
 GENESIS_BASE_FEE = 10**9
 GWEI = 10**9
@@ -268,6 +280,25 @@ def delegation_designator(address: bytes) -> bytes:
 # Pre-state.
 
 
+EMPTY_QUEUE_CONTRACT_CODE = bytes.fromhex(
+    "33"  # CALLER
+    "73fffffffffffffffffffffffffffffffffffffffe"  # PUSH20 the system address
+    "14"  # EQ
+    "601d"  # PUSH1 the JUMPDEST below
+    "57"  # JUMPI
+    "5f5ffd"  # REVERT(0, 0): only the system call is served
+    "5b00"  # JUMPDEST, STOP: no request was queued
+)
+"""
+Stand-in for the two builder-request contracts ([EIP-8282]), of our own.
+
+Their reference runtime code is published only as source in another
+repository, so scenarios install this minimal contract instead: the end of
+block system call succeeds and returns no requests; every other call
+reverts. Amsterdam scenarios therefore produce no builder requests.
+"""
+
+
 def system_contracts(fork: ProtocolFork) -> dict[bytes, Account]:
     """Return the system contracts the fork's block processing calls."""
     contracts: dict[bytes, Account] = {}
@@ -280,6 +311,13 @@ def system_contracts(fork: ProtocolFork) -> dict[bytes, Account]:
         )
         contracts[CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS] = Account(
             code=CONSOLIDATION_REQUEST_CONTRACT_CODE
+        )
+    if fork >= ProtocolFork.Amsterdam:
+        contracts[BUILDER_DEPOSIT_CONTRACT_ADDRESS] = Account(
+            code=EMPTY_QUEUE_CONTRACT_CODE
+        )
+        contracts[BUILDER_EXIT_CONTRACT_ADDRESS] = Account(
+            code=EMPTY_QUEUE_CONTRACT_CODE
         )
     return contracts
 
@@ -309,10 +347,12 @@ def _py_evm_state(alloc: Mapping[bytes, Account]) -> Any:
 
 
 def _chain_class(fork: ProtocolFork) -> type[Chain]:
+    chaindb_class = AmsterdamChainDB if fork >= ProtocolFork.Amsterdam else ChainDB
     return Chain.configure(
         __name__=f"Scenario{fork.name}Chain",
         vm_configuration=((0, vm_class_for(fork)),),
         chain_id=CHAIN_ID,
+        chaindb_class=chaindb_class,
     )
 
 
@@ -332,6 +372,8 @@ def _header_fields(fork: ProtocolFork, number: int) -> dict[str, Any]:
     }
     if fork >= ProtocolFork.Cancun:
         fields["parent_beacon_block_root"] = _parent_beacon_block_root(number)
+    if fork >= ProtocolFork.Amsterdam:
+        fields["slot_number"] = GENESIS_SLOT + number
     return fields
 
 

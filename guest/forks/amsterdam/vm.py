@@ -35,6 +35,7 @@ from operator import or_
 from typing import Any, cast
 
 from eth.abc import (
+    BlockAndMetaWitness,
     BlockAPI,
     BlockHeaderAPI,
     ChainContextAPI,
@@ -51,6 +52,7 @@ from ...payload import trie_root
 from ..bpo import BPO2VM
 from ..osaka import MAX_RLP_BLOCK_SIZE
 from .block_access_list import (
+    encode_block_access_list,
     hash_block_access_list,
     validate_block_access_list_gas_limit,
 )
@@ -102,7 +104,12 @@ class AmsterdamVM(BPO2VM):
         prev_hashes: Iterable[Hash32],
         chain_context: ChainContextAPI,
     ) -> ExecutionContextAPI:
-        """Also carry the slot number, for the ``SLOTNUM`` opcode ([EIP-7843])."""
+        """
+        Also carry the slot number, for the ``SLOTNUM`` opcode ([EIP-7843]).
+
+        py-evm builds the genesis state under a pre-genesis header that has
+        no base fee, blob gas or slot number: those read as absent.
+        """
         return AmsterdamExecutionContext(
             coinbase=header.coinbase,
             timestamp=header.timestamp,
@@ -112,8 +119,8 @@ class AmsterdamVM(BPO2VM):
             gas_limit=header.gas_limit,
             prev_hashes=prev_hashes,
             chain_id=chain_context.chain_id,
-            base_fee_per_gas=header.base_fee_per_gas,
-            excess_blob_gas=header.excess_blob_gas,
+            base_fee_per_gas=getattr(header, "base_fee_per_gas", None),
+            excess_blob_gas=getattr(header, "excess_blob_gas", None),
             slot_number=getattr(header, "slot_number", 0),
         )
 
@@ -130,6 +137,20 @@ class AmsterdamVM(BPO2VM):
         header = super().create_header_from_parent(parent_header, **header_params)
         fields = {str(name): value for name, value in header.as_dict().items()}
         return AmsterdamBlockHeader(**fields, **amsterdam_params)
+
+    def import_block(self, block: BlockAPI) -> BlockAndMetaWitness:
+        """
+        Keep what py-evm's import does not copy into the VM's block.
+
+        The slot number, and the transactions, whose count gives the block
+        access index of withdrawals and requests (``post_execution_index``).
+        """
+        slot_number = cast(AmsterdamBlockHeader, block.header).slot_number
+        header = self.get_header().copy(slot_number=slot_number)
+        self._block = self.get_block().copy(
+            header=header, transactions=block.transactions
+        )
+        return super().import_block(block)
 
     @classmethod
     def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
@@ -209,6 +230,11 @@ class AmsterdamVM(BPO2VM):
         )
         processed = block.copy(header=header)
         processed.block_requests = requests
+        # The access list is no part of the block: hand it to the host, which
+        # puts it in the payload ([EIP-7928]).
+        processed.block_access_list = encode_block_access_list(  # type: ignore[attr-defined]
+            block_access_list
+        )
         return processed
 
     def _assign_block_rewards(self, block: BlockAPI) -> None:
