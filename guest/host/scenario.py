@@ -539,6 +539,21 @@ def build_scenario(scenario: Scenario, fork: ProtocolFork) -> BuiltScenario:
     )
 
 
+def import_with_validation(built: BuiltScenario) -> None:
+    """
+    Import the scenario's blocks again with py-evm's validation on.
+
+    A fresh chain over the full state the build stored starts from the
+    genesis header; py-evm then checks every block it imports against the
+    header it computes (roots, gas, bloom, hashes): a check of the built
+    blocks that needs no witness.
+    """
+    database = AtomicDB(MemoryDB(dict(built.store)))
+    chain = _chain_class(built.fork).from_genesis_header(database, built.genesis.header)
+    for block in built.blocks:
+        chain.import_block(block, perform_validation=True)
+
+
 def build_input(built: BuiltScenario) -> BuiltInput:
     """Build the stateless input of the test block with the host builder."""
     return build_stateless_input(

@@ -36,6 +36,7 @@ GROUPS = (
     "blobs",
     "delegation",
     "requests",
+    "amsterdam",
 )
 
 ScenarioFunction = Callable[[ProtocolFork], Scenario]
