@@ -27,7 +27,6 @@ import copy
 from typing import ClassVar
 
 import rlp
-from Crypto.PublicKey import ECC
 from eth import constants
 from eth._utils.address import force_bytes_to_address
 from eth.abc import (
@@ -69,7 +68,8 @@ P256VERIFY_GAS = 6_900
 P256VERIFY_INPUT_LENGTH = 160
 SECP256R1_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 SECP256R1_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
-P256_GENERATOR = ECC.construct(curve="P-256", d=1).pointQ
+SECP256R1_GX = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
+SECP256R1_GY = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
 
 
 def count_leading_zeros(computation: ComputationAPI) -> None:
@@ -122,6 +122,9 @@ def p256_verify(
         return False
     if public_x == 0 and public_y == 0:
         return False
+    # Imported on first use: loading the curve costs every guest run otherwise.
+    from Crypto.PublicKey import ECC
+
     try:
         public_key = ECC.EccPoint(public_x, public_y, curve="P-256")
     except ValueError:
@@ -129,7 +132,8 @@ def p256_verify(
     s_inverse = pow(s, -1, SECP256R1_N)
     u1 = message_hash * s_inverse % SECP256R1_N
     u2 = r * s_inverse % SECP256R1_N
-    point = P256_GENERATOR * u1 + public_key * u2
+    generator = ECC.EccPoint(SECP256R1_GX, SECP256R1_GY, curve="P-256")
+    point = generator * u1 + public_key * u2
     if point.is_point_at_infinity():
         return False
     return int(point.x) % SECP256R1_N == r
