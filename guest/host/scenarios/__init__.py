@@ -110,10 +110,12 @@ def catalogue_cases(
     forks: Iterable[ProtocolFork] | None = None,
 ) -> Iterator[tuple[ScenarioEntry, ProtocolFork]]:
     """Pair every scenario with every fork in `forks` it applies to."""
+    from .amsterdam import applies_on
+
     chosen = buildable_forks() if forks is None else tuple(forks)
     for entry in catalogue():
         for fork in chosen:
-            if fork >= entry.since:
+            if fork >= entry.since and applies_on(f"{entry.group}/{entry.name}", fork):
                 yield entry, fork
 
 
