@@ -68,6 +68,8 @@ from ..schema import (
     BLS_SIGNATURE_SIZE,
     HASH_SIZE,
     MAX_WITNESS_HEADERS,
+    BuilderDepositRequest,
+    BuilderExitRequest,
     ConsolidationRequest,
     DepositRequest,
     ExecutionPayload,
@@ -94,6 +96,13 @@ DEPOSIT_REQUEST_SIZE = (
 )
 WITHDRAWAL_REQUEST_SIZE = ADDRESS_SIZE + BLS_PUBKEY_SIZE + UINT64_SIZE
 CONSOLIDATION_REQUEST_SIZE = ADDRESS_SIZE + 2 * BLS_PUBKEY_SIZE
+BUILDER_DEPOSIT_REQUEST_TYPE = 0x03
+BUILDER_EXIT_REQUEST_TYPE = 0x04
+BUILDER_DEPOSIT_REQUEST_SIZE = (
+    BLS_PUBKEY_SIZE + HASH_SIZE + UINT64_SIZE + BLS_SIGNATURE_SIZE
+)
+BUILDER_EXIT_REQUEST_SIZE = ADDRESS_SIZE + BLS_PUBKEY_SIZE
+BUILDER_REQUEST_TYPES = (BUILDER_DEPOSIT_REQUEST_TYPE, BUILDER_EXIT_REQUEST_TYPE)
 
 BRANCH_NODE_LENGTH = 17
 LEAF_FLAGS = (2, 3)
@@ -481,10 +490,14 @@ def build_new_payload_request(
         return NewPayloadRequest(
             payload, versioned_hashes, header.parent_beacon_block_root
         )
-    execution_requests = parse_execution_requests(requests)
-    if fork >= ProtocolFork.Amsterdam:
+    if fork < ProtocolFork.Amsterdam:
+        execution_requests = parse_execution_requests(requests)
+    else:
         execution_requests = replace(
-            execution_requests, builder_deposits=(), builder_exits=()
+            parse_execution_requests(
+                [r for r in requests if r[0] not in BUILDER_REQUEST_TYPES]
+            ),
+            **parse_builder_requests(requests),
         )
     return NewPayloadRequest(
         payload,
@@ -578,6 +591,33 @@ def parse_execution_requests(requests: Sequence[bytes]) -> ExecutionRequests:
                 by_type, CONSOLIDATION_REQUEST_TYPE, CONSOLIDATION_REQUEST_SIZE
             )
         ),
+    )
+
+
+def parse_builder_requests(requests: Sequence[bytes]) -> dict[str, Any]:
+    """Type the builder deposits and exits among the request blobs [EIP-8282]."""
+    by_type: dict[int, bytes] = {}
+    for request in requests:
+        by_type[request[0]] = by_type.get(request[0], b"") + request[1:]
+    deposits = _items(
+        by_type, BUILDER_DEPOSIT_REQUEST_TYPE, BUILDER_DEPOSIT_REQUEST_SIZE
+    )
+    exits = _items(by_type, BUILDER_EXIT_REQUEST_TYPE, BUILDER_EXIT_REQUEST_SIZE)
+    return {
+        "builder_deposits": tuple(_builder_deposit_request(item) for item in deposits),
+        "builder_exits": tuple(
+            BuilderExitRequest(item[:ADDRESS_SIZE], item[ADDRESS_SIZE:])
+            for item in exits
+        ),
+    }
+
+
+def _builder_deposit_request(item: bytes) -> BuilderDepositRequest:
+    pubkey, rest = item[:BLS_PUBKEY_SIZE], item[BLS_PUBKEY_SIZE:]
+    credentials, rest = rest[:HASH_SIZE], rest[HASH_SIZE:]
+    amount, signature = rest[:UINT64_SIZE], rest[UINT64_SIZE:]
+    return BuilderDepositRequest(
+        pubkey, credentials, int.from_bytes(amount, "little"), signature
     )
 
 
