@@ -11,6 +11,7 @@ commitments are corrupted (and re-hashed) is refused for that commitment.
 
 from dataclasses import replace
 from functools import cache
+from hashlib import sha256
 
 import pytest
 from eth_bloom import BloomFilter
@@ -221,6 +222,19 @@ def test_transaction_above_the_cap_uses_its_reservoir():
     assert scenario.block.header.gas_used >= state_gas
 
 
+def test_builder_exit_reaches_the_requests_hash():
+    scenario, built_input = built("builder_exit_request")
+    record = address_of(1) + scenarios.BUILDER_PUBKEY
+    assert built_input.execution_requests == (b"\x04" + record,)
+    requests = built_input.stateless_input.new_payload_request.execution_requests
+    assert requests.builder_exits == (
+        BuilderExitRequest(address_of(1), scenarios.BUILDER_PUBKEY),
+    )
+    assert requests.builder_deposits == ()
+    one_request = sha256(sha256(b"\x04" + record).digest()).digest()
+    assert scenario.block.header.requests_hash == one_request
+
+
 # What the block access list must hold (amsterdam.md §9.2).
 
 
@@ -255,8 +269,9 @@ def test_empty_block_access_list_holds_the_system_contracts():
     for queue in (WITHDRAWAL_REQUESTS, CONSOLIDATION_REQUESTS):
         assert bal[queue].storage_reads == (0, 1, 2, 3)
         assert not bal[queue].storage_changes
-    for stand_in in (BUILDER_DEPOSIT_CONTRACT_ADDRESS, BUILDER_EXIT_CONTRACT_ADDRESS):
-        assert touched_only(bal[stand_in])
+    # Our stand-ins: the deposit one reads nothing, the exit one its count.
+    assert touched_only(bal[BUILDER_DEPOSIT_CONTRACT_ADDRESS])
+    assert bal[BUILDER_EXIT_CONTRACT_ADDRESS].storage_reads == (0,)
     assert SYSTEM_ADDRESS not in bal
     assert COINBASE not in bal
     assert list(bal) == sorted(bal)
@@ -324,6 +339,7 @@ REPRESENTATIVE = (
     "state_gas_new_storage",
     "withdrawal_to_transaction_sender",
     "every_request_type",
+    "builder_exit_request",
 )
 
 

@@ -290,12 +290,35 @@ EMPTY_QUEUE_CONTRACT_CODE = bytes.fromhex(
     "5b00"  # JUMPDEST, STOP: no request was queued
 )
 """
-Stand-in for the two builder-request contracts ([EIP-8282]), of our own.
+Stand-in for the builder deposit contract ([EIP-8282]), of our own.
 
-Their reference runtime code is published only as source in another
+The reference runtime code is published only as source in another
 repository, so scenarios install this minimal contract instead: the end of
 block system call succeeds and returns no requests; every other call
-reverts. Amsterdam scenarios therefore produce no builder requests.
+reverts. Amsterdam scenarios therefore produce no builder deposits.
+"""
+
+
+ONE_EXIT_QUEUE_CONTRACT_CODE = bytes.fromhex(
+    "3373fffffffffffffffffffffffffffffffffffffffe14603957"  # system? to 0x39
+    "366030146024575f5ffd"  # 48 bytes of call data? to 0x24, else revert
+    "5b33600155"  # 0x24: slot 1 = caller
+    "5f35600255602035600355"  # slots 2, 3 = the 48-byte public key
+    "60015f5500"  # slot 0 = 1 (one exit queued); stop
+    "5b5f5415606757"  # 0x39: nothing queued? to 0x67
+    "60015460601b5f52"  # memory 0..20 = the source address
+    "6002546014526003546034"  # memory 20..68 = the public key
+    "525f5f555f6001555f6002555f600355"  # empty the queue
+    "60445ff3"  # return the 68-byte record
+    "5b00"  # 0x67: stop, no request
+)
+"""
+Stand-in for the builder exit contract ([EIP-8282]), of our own.
+
+It queues one exit at a time: a call with a 48-byte public key stores the
+caller and the key; the end-of-block system call returns the 68-byte
+record (source address, public key) and empties the queue. There is no fee
+and no per-block limit: just enough for blocks with a builder exit request.
 """
 
 
@@ -317,7 +340,7 @@ def system_contracts(fork: ProtocolFork) -> dict[bytes, Account]:
             code=EMPTY_QUEUE_CONTRACT_CODE
         )
         contracts[BUILDER_EXIT_CONTRACT_ADDRESS] = Account(
-            code=EMPTY_QUEUE_CONTRACT_CODE
+            code=ONE_EXIT_QUEUE_CONTRACT_CODE
         )
     return contracts
 

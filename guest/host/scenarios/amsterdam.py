@@ -23,6 +23,7 @@ per-transaction cap and feeds the state gas reservoir.
 [EIP-8037]: https://eips.ethereum.org/EIPS/eip-8037
 """
 
+from ...forks.amsterdam.system_calls import BUILDER_EXIT_CONTRACT_ADDRESS
 from ...schema import ProtocolFork
 from ..scenario import ETHER, Account, Scenario, Transaction
 from . import fixed_address, scenario
@@ -50,6 +51,9 @@ SWAPN_17TH = 0x80
 """``SWAPN`` immediate swapping the top with the 18th item (``n = 17``)."""
 EXCHANGE_10TH_17TH = 0x00
 """``EXCHANGE`` immediate ``0``: ``k = 143``, so the 10th and 17th items."""
+
+BUILDER_PUBKEY = bytes(range(1, 49))
+"""A 48-byte public key for the builder exit request."""
 
 FORWARDED_VALUE = 1_000
 NEW_SLOTS = 40
@@ -182,4 +186,16 @@ def read_only_accesses(fork: ProtocolFork) -> Scenario:
             READ_TARGET: Account(balance=7, code=b"\x00"),
         },
         transactions=[Transaction(1, READER)],
+    )
+
+
+@scenario(since=ProtocolFork.Amsterdam)
+def builder_exit_request(fork: ProtocolFork) -> Scenario:
+    """Queue a builder exit: the block's requests carry type 0x04."""
+    return Scenario(
+        transactions=[
+            Transaction(
+                1, BUILDER_EXIT_CONTRACT_ADDRESS, data=BUILDER_PUBKEY, gas=1_000_000
+            )
+        ],
     )
