@@ -365,7 +365,8 @@ class _ChainReplay:
         try:
             block, requests = self._block_and_requests(entry)
         except Exception as error:  # any undecodable block is skipped, not fatal
-            return _skipped(self.name, index, entry, f"block cannot be formed: {error}")
+            reason = f"block cannot be formed: {type(error).__name__}: {error}"
+            return _skipped(self.name, index, entry, reason)
         fork = fork_at(self.network, block.header.timestamp)
         try:
             built = build_stateless_input(
