@@ -70,6 +70,7 @@ def command_vectors(args: argparse.Namespace) -> int:
         json_report=args.json,
         junit_report=args.junit,
         options=guest_options(args),
+        exclude=args.exclude,
     )
     return EXIT_FAILED if summary.count("failed") else EXIT_OK
 
@@ -130,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vectors.add_argument("--json", metavar="FILE", help="write a JSON report")
     vectors.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    vectors.add_argument(
+        "--exclude",
+        metavar="TEXT",
+        action="append",
+        default=[],
+        help="skip files and archive members whose path contains TEXT (repeatable)",
+    )
     add_chain_options(vectors)
     vectors.set_defaults(func=command_vectors)
 

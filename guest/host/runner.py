@@ -29,17 +29,20 @@ import json
 import os
 import sys
 import tarfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 from ..chain_config import ChainConfig
 from ..schema import STATELESS_VALIDATION_RESULT_SIZE, deserialize_stateless_output
 from ..stateless_guest import run_stateless_guest_with_verdict
 from .io import HostInputError, parse_hex
+
+if TYPE_CHECKING:
+    from .eest import BuiltBlock
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
 JSON_SUFFIX = ".json"
@@ -55,10 +58,8 @@ class VectorCase:
     input_bytes: bytes = b""
     expected_output: bytes | None = None
     """The exact 43 bytes expected, when the vector records them."""
-    expect_valid: bool | None = None
-    """Validity expected by a fixture that records no output bytes."""
-    expect_exceptions: tuple[str, ...] = ()
-    """Refusal reasons a fixture accepts for an invalid block."""
+    fixture_block: "BuiltBlock | None" = None
+    """For a block built from an EEST test: the ``BuiltBlock`` that judges it."""
     skip_reason: str | None = None
     error: str | None = None
     """Why the vector itself could not be read: the case fails."""
@@ -112,8 +113,16 @@ def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
-def iter_vector_files(paths: Iterable[str]) -> Iterator[tuple[str, IO[bytes] | Path]]:
+def iter_vector_files(
+    paths: Iterable[str], exclude: Sequence[str] = ()
+) -> Iterator[tuple[str, IO[bytes] | Path]]:
     """Yield (display name, file) for every JSON file under `paths`."""
+    for source, handle in _iter_vector_files(paths):
+        if not any(pattern in source for pattern in exclude):
+            yield source, handle
+
+
+def _iter_vector_files(paths: Iterable[str]) -> Iterator[tuple[str, IO[bytes] | Path]]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
@@ -121,7 +130,7 @@ def iter_vector_files(paths: Iterable[str]) -> Iterator[tuple[str, IO[bytes] | P
                 if child.is_file() and (
                     child.suffix == JSON_SUFFIX or is_archive(child)
                 ):
-                    yield from iter_vector_files([str(child)])
+                    yield from _iter_vector_files([str(child)])
         elif is_archive(path):
             yield from iter_archive_members(path)
         elif path.is_file():
@@ -143,9 +152,11 @@ def iter_archive_members(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
         raise HostInputError(f"{path}: unreadable archive ({error})") from None
 
 
-def iter_vector_cases(paths: Iterable[str]) -> Iterator[VectorCase]:
+def iter_vector_cases(
+    paths: Iterable[str], exclude: Sequence[str] = ()
+) -> Iterator[VectorCase]:
     """Yield every case found under `paths`, reading one file at a time."""
-    for source, handle in iter_vector_files(paths):
+    for source, handle in iter_vector_files(paths, exclude):
         try:
             document = load_json(handle)
         except (ValueError, OSError) as error:
@@ -224,9 +235,8 @@ def cases_built_from_fixture(
             yield VectorCase(
                 name=block.name,
                 input_bytes=block.input_bytes or b"",
-                expect_valid=block.expect_valid,
-                expect_exceptions=tuple(block.expect_exceptions),
-                skip_reason=getattr(block, "skip_reason", None),
+                fixture_block=replace(block, built=None),
+                skip_reason=block.skip_reason,
             )
     except Exception as error:  # a fixture the builder cannot convert
         yield VectorCase(
@@ -288,29 +298,12 @@ def run_case(case: VectorCase, options: GuestOptions = GuestOptions()) -> CaseRe
             expected_output=case.expected_output.hex(),
             **common,
         )
-    return judge_validity(case, verdict.status, common)
-
-
-def judge_validity(case: VectorCase, status: str, common: dict[str, Any]) -> CaseResult:
-    """Judge a built case by validity and, when refused, by the reason."""
-    reason = common["reason"]
-    if case.expect_valid:
-        passed = status == "valid"
-        message = (
-            "" if passed else f"fixture expects a valid block; {common['verdict']}"
-        )
-    elif status == "valid":
-        passed = False
-        message = f"fixture expects {'|'.join(case.expect_exceptions)}; we accepted"
-    else:
-        passed = not case.expect_exceptions or reason in case.expect_exceptions
-        message = (
-            ""
-            if passed
-            else f"fixture expects {'|'.join(case.expect_exceptions)}; we refused "
-            f"with {reason}"
-        )
-    return CaseResult(case.name, "passed" if passed else "failed", message, **common)
+    if case.fixture_block is None:
+        return CaseResult(case.name, "failed", "the case records no expectation")
+    message = case.fixture_block.judge(verdict)
+    return CaseResult(
+        case.name, "failed" if message else "passed", message or "", **common
+    )
 
 
 # Running.
@@ -377,7 +370,7 @@ class Progress:
         self.stream.flush()
 
 
-def count_cases_cheaply(paths: list[str]) -> int | None:
+def count_cases_cheaply(paths: list[str], exclude: Sequence[str]) -> int | None:
     """Count cases up front when that means reading small plain files only."""
     files = []
     for name in paths:
@@ -393,7 +386,7 @@ def count_cases_cheaply(paths: list[str]) -> int | None:
         )
     if sum(file.stat().st_size for file in files) > 64 * 2**20:
         return None
-    return sum(1 for _ in iter_vector_cases(paths))
+    return sum(1 for _ in iter_vector_cases(paths, exclude))
 
 
 # Reports.
@@ -487,15 +480,18 @@ def run_vectors(
     json_report: str | None = None,
     junit_report: str | None = None,
     options: GuestOptions = GuestOptions(),
+    exclude: Sequence[str] = (),
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> RunSummary:
     """Run the vectors under `paths` and print the report."""
     out = out or sys.stdout
     err = err or sys.stderr
-    progress = Progress(err, count_cases_cheaply(paths)) if err.isatty() else None
+    progress = (
+        Progress(err, count_cases_cheaply(paths, exclude)) if err.isatty() else None
+    )
     summary = run_cases(
-        iter_vector_cases(paths), jobs=jobs, progress=progress, options=options
+        iter_vector_cases(paths, exclude), jobs=jobs, progress=progress, options=options
     )
     for table in (failure_table(summary), skipped_table(summary)):
         if table:
