@@ -83,12 +83,27 @@ LATER_EXCEPTION_NAMES: dict[str, tuple[str, ...]] = {
     "TransactionException.INTRINSIC_GAS_TOO_LOW": (
         "TransactionException.INTRINSIC_GAS_BELOW_FLOOR_GAS_COST",
     ),
+    "TransactionException.TYPE_3_TX_BLOB_COUNT_EXCEEDED": (
+        "TransactionException.TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED",
+    ),
+    "BlockException.INVALID_REQUESTS": ("StatelessException.BLOCK_HASH_MISMATCH",),
 }
-"""Names EEST gave later to cases that older fixtures file under another name.
+"""
+Names under which the guest refuses what older or stateful fixtures file
+under another name.
 
-A gas limit below the [EIP-7623] calldata floor was ``INTRINSIC_GAS_TOO_LOW``
-until EEST named it ``INTRINSIC_GAS_BELOW_FLOOR_GAS_COST``; the 2025-02
-fixtures use the older name.
+- A gas limit below the [EIP-7623] calldata floor was ``INTRINSIC_GAS_TOO_LOW``
+  until EEST named it ``INTRINSIC_GAS_BELOW_FLOOR_GAS_COST``; the 2025-02
+  fixtures use the older name.
+- Before Osaka there is no per-transaction blob limit: a transaction with
+  more blobs than a block may hold is refused by the block's blob-gas rule,
+  as the execution specs do (``BlobGasLimitExceededError``, EEST's
+  ``TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED``); the 2025-02 fixtures name
+  it by the count.
+- The stateless guest rebuilds the header's ``requests_hash`` from the
+  request's execution requests, so requests that disagree with the header
+  the client committed to surface as a block-hash mismatch, the first check
+  of the execution specs' stateless guest, not as ``INVALID_REQUESTS``.
 
 [EIP-7623]: https://eips.ethereum.org/EIPS/eip-7623
 """
