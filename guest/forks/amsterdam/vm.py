@@ -69,19 +69,6 @@ from .transactions import BlockGasCounters, process_transaction
 
 GWEI_TO_WEI = 10**9
 
-HEADER_COMMITMENTS: tuple[tuple[str, BlockException], ...] = (
-    ("gas_used", BlockException.INVALID_GAS_USED),
-    ("transaction_root", BlockException.INVALID_TRANSACTIONS_ROOT),
-    ("state_root", BlockException.INVALID_STATE_ROOT),
-    ("receipt_root", BlockException.INVALID_RECEIPTS_ROOT),
-    ("bloom", BlockException.INVALID_LOG_BLOOM),
-    ("withdrawals_root", BlockException.INVALID_WITHDRAWALS_ROOT),
-    ("blob_gas_used", BlockException.INCORRECT_BLOB_GAS_USED),
-    ("requests_hash", BlockException.INVALID_REQUESTS),
-    ("block_access_list_hash", BlockException.INVALID_BLOCK_ACCESS_LIST),
-)
-"""Header values execution recomputes, in the order ``execute_block`` compares."""
-
 SYSTEM_CALLS_BLOCK_ACCESS_INDEX = 0
 """Block access index of the start-of-block system calls."""
 
@@ -92,7 +79,10 @@ class AmsterdamVM(BPO2VM):
     fork = "amsterdam"
     block_class = AmsterdamBlock
     _state_class: type[Any] = AmsterdamState
-    header_commitments = HEADER_COMMITMENTS
+    header_commitments = BPO2VM.header_commitments + (
+        ("block_access_list_hash", BlockException.INVALID_BLOCK_ACCESS_LIST),
+    )
+    """The BPO2 commitments, then the block access list ([EIP-7928])."""
     max_block_rlp_size = MAX_RLP_BLOCK_SIZE
     """[EIP-7934]: the block size cap less the safety margin."""
     _receipts: tuple[ReceiptAPI, ...] = ()
@@ -151,11 +141,6 @@ class AmsterdamVM(BPO2VM):
             header=header, transactions=block.transactions
         )
         return super().import_block(block)
-
-    @classmethod
-    def commitment_checks(cls) -> tuple[tuple[str, BlockException], ...]:
-        """List the header commitments in the order ``execute_block`` compares."""
-        return HEADER_COMMITMENTS
 
     # Block execution, through the hooks the stateless pipeline calls.
 
