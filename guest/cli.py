@@ -34,7 +34,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 TOOL_MODULES = (
-    "guest.host.builder",
+    "guest.host.build_command",
     "guest.host.mutators",
     "guest.host.diff",
     "guest.host.trace",
@@ -163,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -198,3 +198,29 @@ def test_bad_chain_config_file(tmp_path, capsys, content, message):
     assert main(["run", str(source), "--chain-config", str(genesis)]) == 2
     error = capsys.readouterr().err
     assert str(genesis) in error and message in error
+
+
+EEST_ARCHIVE = (
+    UPSTREAM_VECTORS.parents[2] / "eest" / "eest-v4-2025-02-blockchain-tests.tar.xz"
+)
+EEST_MEMBER = (
+    "blockchain_tests/cancun/eip4844_blobs/blobhash_opcode/blobhash_scenarios.json"
+)
+
+
+def test_build_from_eest_writes_valid_inputs(tmp_path, capsys):
+    with tarfile.open(shared_file(EEST_ARCHIVE)) as archive:
+        archive.extract(EEST_MEMBER, tmp_path, filter="data")
+    out = tmp_path / "inputs"
+    assert main(["build", "--eest", str(tmp_path / EEST_MEMBER), "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    written = sorted(out.glob("*.bin"))
+    assert written and len(written) == sum(1 for line in lines if ".bin: " in line)
+    assert all(line.endswith(": valid") for line in lines if ".bin: " in line)
+    assert main(["run", str(written[0]), "--hex"]) == 0
+    assert capsys.readouterr().err.strip() == "valid"
+
+
+def test_build_needs_a_source(tmp_path, capsys):
+    assert main(["build", "-o", str(tmp_path)]) == 2
+    assert "give --eest FILE" in capsys.readouterr().err
