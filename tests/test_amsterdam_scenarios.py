@@ -43,6 +43,7 @@ from guest.host.scenario import (
 from guest.host.scenarios import ScenarioEntry, catalogue, catalogue_cases
 from guest.host.scenarios import amsterdam as scenarios
 from guest.schema import (
+    BuilderDepositRequest,
     BuilderExitRequest,
     ProtocolFork,
     StatelessValidationResult,
@@ -235,6 +236,56 @@ def test_builder_exit_reaches_the_requests_hash():
     assert scenario.block.header.requests_hash == one_request
 
 
+def builder_deposit_record() -> bytes:
+    # EIP-8282: pubkey 48, withdrawal credentials 32, amount 8 (little-endian
+    # Gwei), signature 96.
+    amount = scenarios.BUILDER_DEPOSIT_AMOUNT_GWEI
+    return (
+        scenarios.BUILDER_PUBKEY
+        + scenarios.BUILDER_WITHDRAWAL_CREDENTIALS
+        + bytes((amount >> (8 * position)) & 0xFF for position in range(8))
+        + scenarios.BUILDER_SIGNATURE
+    )
+
+
+def test_builder_deposit_reaches_the_requests_hash():
+    scenario, built_input = built("builder_deposit_request")
+    record = builder_deposit_record()
+    assert len(record) == 184
+    assert built_input.execution_requests == (b"\x03" + record,)
+    requests = built_input.stateless_input.new_payload_request.execution_requests
+    assert requests.builder_deposits == (
+        BuilderDepositRequest(
+            scenarios.BUILDER_PUBKEY,
+            scenarios.BUILDER_WITHDRAWAL_CREDENTIALS,
+            32_000_000_000,
+            scenarios.BUILDER_SIGNATURE,
+        ),
+    )
+    assert requests.builder_exits == ()
+    one_request = sha256(sha256(b"\x03" + record).digest()).digest()
+    assert scenario.block.header.requests_hash == one_request
+    # The system call empties the queue it served.
+    for slot in range(7):
+        assert storage(scenario, BUILDER_DEPOSIT_CONTRACT_ADDRESS, slot) == 0
+
+
+def test_changed_builder_deposit_is_refused():
+    _, built_input = built("builder_deposit_request")
+    stateless = built_input.stateless_input
+    request = stateless.new_payload_request
+    (deposit,) = request.execution_requests.builder_deposits
+    changed = replace(deposit, amount=deposit.amount + 1)
+    requests = replace(request.execution_requests, builder_deposits=(changed,))
+    data = resealed(
+        replace(
+            stateless,
+            new_payload_request=replace(request, execution_requests=requests),
+        )
+    )
+    assert refusal_of(data) == "BlockException.INVALID_REQUESTS"
+
+
 # What the block access list must hold (amsterdam.md §9.2).
 
 
@@ -269,9 +320,10 @@ def test_empty_block_access_list_holds_the_system_contracts():
     for queue in (WITHDRAWAL_REQUESTS, CONSOLIDATION_REQUESTS):
         assert bal[queue].storage_reads == (0, 1, 2, 3)
         assert not bal[queue].storage_changes
-    # Our stand-ins: the deposit one reads nothing, the exit one its count.
-    assert touched_only(bal[BUILDER_DEPOSIT_CONTRACT_ADDRESS])
-    assert bal[BUILDER_EXIT_CONTRACT_ADDRESS].storage_reads == (0,)
+    # Our stand-ins read their queue count, and find nothing queued.
+    for queue in (BUILDER_DEPOSIT_CONTRACT_ADDRESS, BUILDER_EXIT_CONTRACT_ADDRESS):
+        assert bal[queue].storage_reads == (0,)
+        assert not bal[queue].storage_changes
     assert SYSTEM_ADDRESS not in bal
     assert COINBASE not in bal
     assert list(bal) == sorted(bal)
@@ -340,6 +392,7 @@ REPRESENTATIVE = (
     "withdrawal_to_transaction_sender",
     "every_request_type",
     "builder_exit_request",
+    "builder_deposit_request",
 )
 
 

@@ -280,22 +280,29 @@ def delegation_designator(address: bytes) -> bytes:
 # Pre-state.
 
 
-EMPTY_QUEUE_CONTRACT_CODE = bytes.fromhex(
-    "33"  # CALLER
-    "73fffffffffffffffffffffffffffffffffffffffe"  # PUSH20 the system address
-    "14"  # EQ
-    "601d"  # PUSH1 the JUMPDEST below
-    "57"  # JUMPI
-    "5f5ffd"  # REVERT(0, 0): only the system call is served
-    "5b00"  # JUMPDEST, STOP: no request was queued
+ONE_DEPOSIT_QUEUE_CONTRACT_CODE = bytes.fromhex(
+    "3373fffffffffffffffffffffffffffffffffffffffe14604d57"  # system? to 0x4d
+    "3660b8146024575f5ffd"  # 184 bytes of call data? to 0x24, else revert
+    "5b5f35600155602035600255604035600355"  # 0x24: slots 1..6 = the
+    "60603560045560803560055560a035600655"  # call data, word by word
+    "60015f5500"  # slot 0 = 1 (one deposit queued); stop
+    "5b5f5415609657"  # 0x4d: nothing queued? to 0x96
+    "6001545f52600254602052600354604052"  # memory 0..192 = slots 1..6
+    "60045460605260055460805260065460a052"
+    "5f5f555f6001555f6002555f6003555f6004555f6005555f600655"  # empty the queue
+    "60b85ff3"  # return the 184-byte record
+    "5b00"  # 0x96: stop, no request
 )
 """
 Stand-in for the builder deposit contract ([EIP-8282]), of our own.
 
 The reference runtime code is published only as source in another
-repository, so scenarios install this minimal contract instead: the end of
-block system call succeeds and returns no requests; every other call
-reverts. Amsterdam scenarios therefore produce no builder deposits.
+repository, so scenarios install this minimal contract instead. It queues
+one deposit at a time: a call with the 184-byte record (public key,
+withdrawal credentials, little-endian amount, signature) stores it; the
+end-of-block system call returns the record and empties the queue. There is
+no fee, no signature check and no per-block limit: just enough for blocks
+with a builder deposit request.
 """
 
 
@@ -337,7 +344,7 @@ def system_contracts(fork: ProtocolFork) -> dict[bytes, Account]:
         )
     if fork >= ProtocolFork.Amsterdam:
         contracts[BUILDER_DEPOSIT_CONTRACT_ADDRESS] = Account(
-            code=EMPTY_QUEUE_CONTRACT_CODE
+            code=ONE_DEPOSIT_QUEUE_CONTRACT_CODE
         )
         contracts[BUILDER_EXIT_CONTRACT_ADDRESS] = Account(
             code=ONE_EXIT_QUEUE_CONTRACT_CODE

@@ -14,16 +14,22 @@ every Amsterdam block already exercises (the block access list of
 the stack opcodes with an immediate ([EIP-8024]), the logs of ETH
 transfers ([EIP-7708]), and blocks whose gas is mostly state gas
 ([EIP-8037]), one of them with a transaction whose gas exceeds the
-per-transaction cap and feeds the state gas reservoir.
+per-transaction cap and feeds the state gas reservoir; and the builder
+requests of [EIP-8282], through the stand-in contracts of the scenario
+builder.
 
 [EIP-7708]: https://eips.ethereum.org/EIPS/eip-7708
 [EIP-7843]: https://eips.ethereum.org/EIPS/eip-7843
 [EIP-7928]: https://eips.ethereum.org/EIPS/eip-7928
 [EIP-8024]: https://eips.ethereum.org/EIPS/eip-8024
 [EIP-8037]: https://eips.ethereum.org/EIPS/eip-8037
+[EIP-8282]: https://eips.ethereum.org/EIPS/eip-8282
 """
 
-from ...forks.amsterdam.system_calls import BUILDER_EXIT_CONTRACT_ADDRESS
+from ...forks.amsterdam.system_calls import (
+    BUILDER_DEPOSIT_CONTRACT_ADDRESS,
+    BUILDER_EXIT_CONTRACT_ADDRESS,
+)
 from ...schema import ProtocolFork
 from ..scenario import ETHER, Account, Scenario, Transaction
 from . import fixed_address, scenario
@@ -53,7 +59,11 @@ EXCHANGE_10TH_17TH = 0x00
 """``EXCHANGE`` immediate ``0``: ``k = 143``, so the 10th and 17th items."""
 
 BUILDER_PUBKEY = bytes(range(1, 49))
-"""A 48-byte public key for the builder exit request."""
+"""A 48-byte public key for the builder requests."""
+BUILDER_WITHDRAWAL_CREDENTIALS = b"\x01" + bytes(11) + fixed_address(0x8009)
+BUILDER_DEPOSIT_AMOUNT_GWEI = 32 * 10**9
+BUILDER_SIGNATURE = bytes(range(100, 196))
+"""A 96-byte signature (not checked by the execution layer)."""
 
 FORWARDED_VALUE = 1_000
 NEW_SLOTS = 40
@@ -197,5 +207,21 @@ def builder_exit_request(fork: ProtocolFork) -> Scenario:
             Transaction(
                 1, BUILDER_EXIT_CONTRACT_ADDRESS, data=BUILDER_PUBKEY, gas=1_000_000
             )
+        ],
+    )
+
+
+@scenario(since=ProtocolFork.Amsterdam)
+def builder_deposit_request(fork: ProtocolFork) -> Scenario:
+    """Queue a builder deposit: the block's requests carry type 0x03."""
+    record = (
+        BUILDER_PUBKEY
+        + BUILDER_WITHDRAWAL_CREDENTIALS
+        + BUILDER_DEPOSIT_AMOUNT_GWEI.to_bytes(8, "little")
+        + BUILDER_SIGNATURE
+    )
+    return Scenario(
+        transactions=[
+            Transaction(1, BUILDER_DEPOSIT_CONTRACT_ADDRESS, data=record, gas=2_000_000)
         ],
     )
