@@ -7,9 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guest import Verdict, run_stateless_guest, run_stateless_guest_with_verdict
-from guest.errors import StatelessException
-from guest.forks import vm_class_for
+from guest import run_stateless_guest, run_stateless_guest_with_verdict
 from guest.schema import (
     STATELESS_VALIDATION_RESULT_SIZE,
     ExecutionWitness,
@@ -70,30 +68,10 @@ def test_upstream_vector_root_chain_id_and_schema(upstream, index):
 
 @pytest.mark.parametrize("index", range(25))
 def test_upstream_vector_exact_output(upstream, index):
-    """The whole output matches byte for byte (needs Amsterdam execution)."""
+    """The whole output matches byte for byte."""
     case = upstream[index]
     verdict = run_stateless_guest_with_verdict(unhex(case["statelessInputBytes"]))
-    expected = unhex(case["statelessOutputBytes"])
-    if verdict.output != expected:
-        missing = amsterdam_missing(verdict)
-        if missing:
-            pytest.xfail(missing)
-    assert verdict.output == expected, verdict.describe()
-
-
-def amsterdam_missing(verdict: Verdict) -> str | None:
-    """Say why a mismatch is expected while Amsterdam is being built."""
-    refusal = verdict.refusal
-    if (
-        refusal is not None
-        and refusal.exception is StatelessException.EXECUTION_NOT_IMPLEMENTED
-    ):
-        return "execution is not implemented yet"
-    try:
-        vm_class_for(ProtocolFork.Amsterdam)
-    except (KeyError, NotImplementedError):
-        return "the Amsterdam fork rules are not implemented yet"
-    return None
+    assert verdict.output == unhex(case["statelessOutputBytes"]), verdict.describe()
 
 
 def multifork_lines() -> list[tuple[str, str, str]]:
