@@ -76,42 +76,19 @@ HEADER_FIELDS = (
 
 ACCESS_LIST_FEE_FIELDS = ("gasPrice",)
 DYNAMIC_FEE_FIELDS = ("maxPriorityFeePerGas", "maxFeePerGas")
+EXECUTION_FIELDS = ("gas", "to", "value", "input", "accessList")
+
+
+def typed_fields(fee_fields: tuple[str, ...], *extra: str) -> tuple[str, ...]:
+    """List a typed transaction's fields: chain, nonce, fees, call, extras."""
+    return ("chainId", "nonce", *fee_fields, *EXECUTION_FIELDS, *extra)
+
 
 TRANSACTION_FIELDS: Mapping[int, tuple[str, ...]] = {
-    0x01: ("chainId", "nonce", "gasPrice", "gas", "to", "value", "input", "accessList"),
-    0x02: (
-        "chainId",
-        "nonce",
-        *DYNAMIC_FEE_FIELDS,
-        "gas",
-        "to",
-        "value",
-        "input",
-        "accessList",
-    ),
-    0x03: (
-        "chainId",
-        "nonce",
-        *DYNAMIC_FEE_FIELDS,
-        "gas",
-        "to",
-        "value",
-        "input",
-        "accessList",
-        "maxFeePerBlobGas",
-        "blobVersionedHashes",
-    ),
-    0x04: (
-        "chainId",
-        "nonce",
-        *DYNAMIC_FEE_FIELDS,
-        "gas",
-        "to",
-        "value",
-        "input",
-        "accessList",
-        "authorizationList",
-    ),
+    0x01: typed_fields(ACCESS_LIST_FEE_FIELDS),
+    0x02: typed_fields(DYNAMIC_FEE_FIELDS),
+    0x03: typed_fields(DYNAMIC_FEE_FIELDS, "maxFeePerBlobGas", "blobVersionedHashes"),
+    0x04: typed_fields(DYNAMIC_FEE_FIELDS, "authorizationList"),
 }
 """Signed-payload fields of each typed transaction, before the signature."""
 
